@@ -1,0 +1,71 @@
+# IP Handheld: `make run` serves the app with demo data; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+export PICCOLO_CONF := backend.piccolo_conf
+IPH_HOST ?= 127.0.0.1
+IPH_PORT ?= 8000
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run setup test test-profiles test-browser lint format messages compile-messages bench browser-deps clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet "uv==$(UV_VERSION)"
+
+# The venv is rebuilt from the lock whenever the lock changes.
+$(VENV)/.installed: uv.lock pyproject.toml | $(BIN)/uv
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --inexact --all-groups
+	touch $@
+
+install: $(VENV)/.installed
+
+compile-messages: install
+	$(BIN)/pybabel compile --statistics -d locales -D messages 2>&1 | tail -n 3
+
+setup: compile-messages
+	$(BIN)/litestar --app backend.app:app iph setup
+
+run: setup
+	@echo "Serving on http://$(IPH_HOST):$(IPH_PORT) (Ctrl-C to stop)"
+	$(BIN)/litestar --app backend.app:app run --host $(IPH_HOST) --port $(IPH_PORT)
+
+# Debian's Chromium for the browser tests, installed when missing and we are root.
+browser-deps:
+	@if [ -x "$${IPH_CHROMIUM:-/usr/bin/chromium}" ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get install -y --no-install-recommends chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)) >/tmp/iph-apt.log 2>&1 \
+	    || { tail -n 20 /tmp/iph-apt.log; exit 1; }; \
+	else echo "chromium missing and not root: browser tests will be skipped (set IPH_CHROMIUM)"; fi
+
+# Default suite on SQLite + file stores, then the database/store suite on PostgreSQL + Redis.
+test: compile-messages browser-deps
+	$(BIN)/python -m backend.core.catalogs check
+	$(BIN)/pytest -p no:cacheprovider -q
+	IPH_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) IPH_TEST_REDIS_URL=$(TEST_REDIS_URL) \
+	  $(BIN)/pytest -p no:cacheprovider -q -m profiles
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 \
+	  --no-location --sort-output --project "IP Handheld" -o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-location --width 100
+	$(BIN)/python -m backend.core.catalogs fill
+	$(MAKE) compile-messages
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

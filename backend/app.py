@@ -1,0 +1,147 @@
+"""create_app(settings): the one place that wires plugins, routes and stores."""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import CacheControlHeader, State
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from backend.cli import IPHCLIPlugin
+from backend.core import database, stores
+from backend.core.errors import render_error
+from backend.core.health import healthz, readyz
+from backend.core.middleware import LocaleMiddleware
+from backend.core.request_log import with_request_log
+from backend.core.scheduler import Scheduler
+from backend.core.security import security_headers_hook
+from backend.core.sessions import LazySessionConfig
+from backend.core.static_assets import (
+    ICONS_DIR,
+    SERVICE_WORKER_SOURCE,
+    STATIC_DIR,
+    TEMPLATES_DIR,
+    StaticAssets,
+)
+from backend.core.templating import configure_jinja
+from backend.settings import Settings
+from backend.shell.routes import ShellController
+
+# Static URLs carry their content hash (?v=…), so a year of caching is safe.
+IMMUTABLE = CacheControlHeader(max_age=365 * 24 * 3600, public=True)
+# Requests that must never be throttled or that serve immutable files.
+RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
+# File stores whose expired entries the scheduler purges (Redis expires keys itself).
+FILE_STORES = ("sessions", "rate_limit")
+
+
+def _service_worker_source(assets: StaticAssets) -> str:
+    """pwa/sw.js with the shell version (its cache name) and precache list filled in."""
+    source = SERVICE_WORKER_SOURCE.read_text()
+    return source.replace("__SHELL_VERSION__", assets.shell_version).replace(
+        "__PRECACHE_URLS__", msgspec.json.encode(["/offline", *assets.shell_urls]).decode()
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(message)s")
+    engine = database.engine_for(settings)
+    database.bind_tables(engine)
+    assets = StaticAssets()
+
+    scheduler = Scheduler()
+    registry = stores.store_registry_for(settings)
+    if not settings.redis_url:
+        scheduler.every(
+            600, "purge-expired-sessions", lambda: stores.purge_expired(registry, FILE_STORES)
+        )
+
+    async def start() -> None:
+        await database.open_engine(engine)
+        await scheduler.start()
+
+    async def stop() -> None:
+        await scheduler.stop()
+        await database.close_engine(engine)
+
+    app = Litestar(
+        route_handlers=[
+            ShellController,
+            healthz,
+            readyz,
+            create_static_files_router(
+                path="/static",
+                directories=[STATIC_DIR],
+                cache_control=IMMUTABLE,
+                opt={"skip_rate_limit": True},
+                include_in_schema=False,
+            ),
+            create_static_files_router(
+                path="/icons",
+                directories=[ICONS_DIR],
+                include_in_schema=False,
+            ),
+        ],
+        plugins=[HTMXPlugin(), IPHCLIPlugin()],
+        middleware=[
+            LazySessionConfig(
+                store="sessions",
+                key="iph_session",
+                max_age=settings.session_idle_minutes * 60,
+                renew_on_access=True,
+                secure=settings.cookies_secure,
+                httponly=True,
+                samesite="lax",
+            ).middleware,
+            LocaleMiddleware(),
+            RateLimitConfig(
+                rate_limit=("minute", settings.rate_limit_per_minute),
+                exclude=RATE_LIMIT_EXEMPT,
+                exclude_opt_key="skip_rate_limit",
+            ).middleware,
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.resolved_secret_key(),
+            cookie_name="iph_csrf",
+            cookie_secure=settings.cookies_secure,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+        ),
+        compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True),
+        template_config=TemplateConfig(
+            directory=TEMPLATES_DIR,
+            engine=JinjaTemplateEngine,
+            engine_callback=lambda jinja: configure_jinja(jinja, assets),
+        ),
+        openapi_config=OpenAPIConfig(title="IP Handheld API", version="1", path="/schema"),
+        stores=registry,
+        exception_handlers={Exception: render_error},
+        before_send=[security_headers_hook(hsts=settings.cookies_secure)],
+        on_startup=[start],
+        on_shutdown=[stop],
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "assets": assets,
+                "service_worker_source": _service_worker_source(assets),
+            }
+        ),
+    )
+    # Wrap the whole handler (not a route middleware) so that requests matching no route are
+    # logged with a request id too.
+    app.asgi_handler = with_request_log(app.asgi_handler)
+    return app
+
+
+app = create_app()

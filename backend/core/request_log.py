@@ -1,0 +1,60 @@
+"""One structured log line per request, with a request id and no personal data.
+
+The path is logged without its query string (which can hold a search term or a number).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+
+import msgspec
+from litestar.datastructures import MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("backend.request")
+
+
+class RequestLine(msgspec.Struct):
+    request_id: str
+    method: str
+    path: str
+    status: int
+    duration_ms: float
+
+
+def with_request_log(app: ASGIApp) -> ASGIApp:
+    async def logged(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        request_id = secrets.token_hex(8)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableScopeHeaders.from_message(message)["X-Request-ID"] = request_id
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            line = RequestLine(
+                request_id=request_id,
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+            logger.info(msgspec.json.encode(line).decode())
+
+    return logged
+
+
+def request_id_of(scope: Scope) -> str:
+    return scope.get("state", {}).get("request_id", "-")

@@ -1,0 +1,56 @@
+"""Sessions, rate-limit counters and challenges: file stores (embedded) or Redis (scale).
+
+Nothing a second worker would need is kept in process memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
+from litestar.stores.registry import StoreRegistry
+
+from backend.settings import Settings
+
+READY_TIMEOUT_SECONDS = 3.0
+
+
+def store_registry_for(settings: Settings) -> StoreRegistry:
+    """Every named store ("sessions", "rate_limit", …) is its own Redis namespace or folder."""
+    if settings.redis_url:
+        root = RedisStore.with_client(url=settings.redis_url, namespace=settings.store_namespace)
+        return StoreRegistry(default_factory=root.with_namespace)
+
+    def file_store(name: str) -> FileStore:
+        path = settings.var_path / "stores" / name
+        path.mkdir(parents=True, exist_ok=True)
+        return FileStore(path)
+
+    return StoreRegistry(default_factory=file_store)
+
+
+async def store_problem(store: Store) -> str | None:
+    """None when the store takes and gives back a value, otherwise why not (for /readyz)."""
+    try:
+        await asyncio.wait_for(store.set("readyz", b"1", expires_in=10), READY_TIMEOUT_SECONDS)
+        value = await asyncio.wait_for(store.get("readyz"), READY_TIMEOUT_SECONDS)
+    except TimeoutError:
+        return f"store did not answer within {READY_TIMEOUT_SECONDS:g} s"
+    except Exception as error:  # any client error means "not ready"; say which
+        return f"store unreachable: {type(error).__name__}: {error}"
+    if value != b"1":
+        return "store did not return what was written"
+    return None
+
+
+async def purge_expired(registry: StoreRegistry, names: tuple[str, ...]) -> None:
+    """File stores keep expired entries until asked (SECURITY.md gotcha 2).
+
+    Redis expires its own keys.
+    """
+    for name in names:
+        store = registry.get(name)
+        if isinstance(store, FileStore):
+            await store.delete_expired()

@@ -1,0 +1,21 @@
+"""Demo data for `make run`: deterministic, and loading it twice adds nothing."""
+
+from __future__ import annotations
+
+from backend.auth import service as auth_service
+from backend.auth.tables import Account
+
+DEMO_ACCOUNTS: tuple[tuple[str, str, Account.Role], ...] = (
+    ("applicant@demo.iph.example", "张三 (demo applicant)", Account.Role.applicant),
+    ("staff@demo.iph.example", "李四 (demo staff)", Account.Role.staff),
+    ("supervisor@demo.iph.example", "王五 (demo supervisor)", Account.Role.supervisor),
+    ("admin@demo.iph.example", "赵六 (demo admin)", Account.Role.admin),
+)
+
+
+async def load_demo_data() -> int:
+    """Returns how many rows were created."""
+    created = 0
+    for email, name, role in DEMO_ACCOUNTS:
+        created += await auth_service.ensure_account(email, name, role)
+    return created

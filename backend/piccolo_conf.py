@@ -1,0 +1,10 @@
+"""Piccolo's configuration: the engine of the configured profile and one app per domain."""
+
+from piccolo.conf.apps import AppRegistry
+
+from backend.core.database import engine_for
+from backend.settings import Settings
+
+DB = engine_for(Settings.from_env())
+
+APP_REGISTRY = AppRegistry(apps=["backend.auth.piccolo_app"])

@@ -1,0 +1,89 @@
+"""Settings: one msgspec Struct read once from IPH_* environment variables.
+
+Every field carries a one-line description in `SETTING_DOCS`; a test checks that each one is in
+the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import msgspec
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+SETTING_DOCS: dict[str, str] = {
+    "env": "`development`, `production` or `test`; production hides debug output.",
+    "host": "Address `make run` binds to.",
+    "port": "Port `make run` binds to.",
+    "origin": "Public origin of the site (scheme://host[:port]); decides Secure cookies and HSTS.",
+    "var_dir": "Folder for the SQLite file, file stores, secret key and outbox.",
+    "database_url": "`sqlite:///path` (default: var/iph.sqlite3, WAL mode) or `postgresql://…`.",
+    "redis_url": "`redis://…` puts sessions, rate limits and challenges in Redis; "
+    "unset uses file stores under var/.",
+    "store_namespace": "Key prefix for everything this app keeps in Redis.",
+    "secret_key": "Secret for CSRF tokens; unset: generated once and kept in var/secret_key.",
+    "session_idle_minutes": "A session ends after this many minutes without a request.",
+    "rate_limit_per_minute": "Requests a client may make per minute before getting 429.",
+    "trusted_proxies": "Comma-separated proxy addresses whose X-Forwarded-For is believed.",
+    "log_level": "Python log level of the app's loggers.",
+}
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    env: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    origin: str = "http://localhost:8000"
+    var_dir: str = str(PROJECT_ROOT / "var")
+    database_url: str = ""
+    redis_url: str = ""
+    store_namespace: str = "iph"
+    secret_key: str = ""
+    session_idle_minutes: int = 30
+    rate_limit_per_minute: int = 600
+    trusted_proxies: str = ""
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Read IPH_<FIELD> variables; msgspec converts and validates their types."""
+        environ = dict(os.environ if environ is None else environ)
+        raw = {
+            name: environ[f"IPH_{name.upper()}"]
+            for name in cls.__struct_fields__
+            if f"IPH_{name.upper()}" in environ
+        }
+        return msgspec.convert(raw, cls, strict=False)
+
+    @property
+    def var_path(self) -> Path:
+        return Path(self.var_dir)
+
+    @property
+    def sqlite_path(self) -> Path:
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return self.var_path / "iph.sqlite3"
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def cookies_secure(self) -> bool:
+        """Secure cookies everywhere except plain http:// on this machine."""
+        return self.origin.startswith("https://")
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one made at first start and kept under var/."""
+        if self.secret_key:
+            return self.secret_key
+        key_file = self.var_path / "secret_key"
+        if not key_file.exists():
+            self.var_path.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()

@@ -1,0 +1,1 @@
+"""The app shell: home, search, offline page, manifest, service worker and preferences."""

@@ -1,0 +1,90 @@
+"""The shell's pages: thin handlers that call the shell service and render."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
+from litestar.params import Body
+from litestar.response import Redirect, Template
+
+from backend.core import i18n
+from backend.core.htmx import VARY_ON_HTMX, wants_fragment
+from backend.core.static_assets import StaticAssets
+from backend.core.urls import safe_next
+from backend.shell import service
+from backend.shell.schemas import ElderModeChoice, LocaleChoice, WebAppManifest
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+ONE_YEAR = 365 * 24 * 3600
+ELDER_COOKIE = "iph_elder"
+
+
+def _preference_cookie(request: Request, key: str, value: str) -> Cookie:
+    secure = request.app.state.settings.cookies_secure
+    return Cookie(
+        key=key,
+        value=value,
+        max_age=ONE_YEAR,
+        samesite="lax",
+        httponly=True,
+        secure=secure,
+        path="/",
+    )
+
+
+class ShellController(Controller):
+    @get("/", name="home", cache_control=None)
+    async def home(self) -> Template:
+        return Template("shell/home.html", context={"tasks": service.top_tasks()})
+
+    @get("/search", name="search")
+    async def search(self, request: Request, q: str = "") -> Template:
+        query = q.strip()[:200]
+        context = {"query": query, "results": service.search_services(query)}
+        if wants_fragment(request):
+            return Template(
+                "shell/_search_results.html", context=context, headers={"Vary": VARY_ON_HTMX}
+            )
+        return Template("shell/search.html", context=context, headers={"Vary": VARY_ON_HTMX})
+
+    @get("/offline", name="offline")
+    async def offline(self) -> Template:
+        return Template("shell/offline.html")
+
+    @get("/manifest.webmanifest", media_type="application/manifest+json")
+    async def manifest(self, request: Request) -> Response[WebAppManifest]:
+        assets: StaticAssets = request.app.state.assets
+        return Response(
+            service.web_app_manifest(assets.icon_url),
+            media_type="application/manifest+json",
+            headers={"Vary": "Cookie, Accept-Language", "Cache-Control": "no-cache"},
+        )
+
+    @get("/sw.js", media_type="text/javascript")
+    async def service_worker(self, request: Request) -> Response[str]:
+        return Response(
+            request.app.state.service_worker_source,
+            media_type="text/javascript",
+            headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+        )
+
+    @post("/preferences/locale", status_code=303)
+    async def choose_locale(
+        self, request: Request, data: Annotated[LocaleChoice, FORM]
+    ) -> Redirect:
+        if data.locale not in i18n.LOCALES:
+            raise ValidationException(detail="unknown locale")
+        cookie = _preference_cookie(request, i18n.LOCALE_COOKIE, data.locale)
+        return Redirect(safe_next(data.next), status_code=303, cookies=[cookie])
+
+    @post("/preferences/elder-mode", status_code=303)
+    async def choose_elder_mode(
+        self, request: Request, data: Annotated[ElderModeChoice, FORM]
+    ) -> Redirect:
+        value = "1" if data.enabled == "1" else "0"
+        cookie = _preference_cookie(request, ELDER_COOKIE, value)
+        return Redirect(safe_next(data.next), status_code=303, cookies=[cookie])

@@ -1,0 +1,88 @@
+// IP Handheld service worker. The server fills in the two placeholders when serving /sw.js:
+// the shell version (a hash of the shell's files) and the URLs to precache.
+const SHELL_VERSION = "__SHELL_VERSION__";
+const SHELL_CACHE = `iph-shell-${SHELL_VERSION}`;
+const PAGES_CACHE = `iph-pages-${SHELL_VERSION}`;
+const PRECACHE_URLS = __PRECACHE_URLS__;
+const OFFLINE_URL = "/offline";
+// Never cached: personal pages, sign-in, the API and the worker itself.
+const NEVER_CACHE = [/^\/my\//, /^\/account/, /^\/signin/, /^\/signup/, /^\/auth\//, /^\/staff/,
+  /^\/supervisor/, /^\/admin/, /^\/api\//, /^\/sw\.js$/, /^\/enrol\//];
+
+self.addEventListener("install", (event) => {
+  // `reload` bypasses the HTTP cache so the precache holds this version's files.
+  event.waitUntil(
+    caches.open(SHELL_CACHE).then((cache) =>
+      cache.addAll(PRECACHE_URLS.map((url) => new Request(url, { cache: "reload" })))),
+  );
+  // No skipWaiting() here: a new version waits until the person chooses to reload.
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    // Delete this app's caches of other versions; leave anything not ours alone.
+    await Promise.all(names
+      .filter((name) => name.startsWith("iph-") && name !== SHELL_CACHE && name !== PAGES_CACHE)
+      .map((name) => caches.delete(name)));
+    if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data?.type === "SKIP_WAITING") self.skipWaiting();
+  if (event.data?.type === "CLEAR_PERSONAL") event.waitUntil(caches.delete(PAGES_CACHE));
+});
+
+function cacheable(request, response) {
+  const url = new URL(request.url);
+  return request.method === "GET"
+    && url.origin === self.location.origin
+    && !NEVER_CACHE.some((pattern) => pattern.test(url.pathname))
+    && response.ok
+    && response.type === "basic"
+    // htmx fragments are parts of pages, not pages.
+    && !request.headers.has("HX-Request")
+    && !(response.headers.get("Cache-Control") || "").includes("no-store");
+}
+
+// Pages: network first; on a network failure the saved copy, else the offline page.
+async function networkFirstPage(event) {
+  const { request } = event;
+  try {
+    const response = (await event.preloadResponse) || (await fetch(request));
+    if (cacheable(request, response)) {
+      const cache = await caches.open(PAGES_CACHE);
+      await cache.put(request, response.clone());
+    }
+    return response;
+  } catch (error) {
+    // Only a network exception lands here; a 404 or 500 from the server is shown as it is.
+    const saved = await caches.match(request, { ignoreVary: true });
+    return saved || (await caches.match(OFFLINE_URL)) || Response.error();
+  }
+}
+
+// Shell files carry their content hash in the URL: cache first is safe.
+async function cacheFirst(request) {
+  const cached = await caches.match(request);
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (cacheable(request, response)) {
+    const cache = await caches.open(SHELL_CACHE);
+    await cache.put(request, response.clone());
+  }
+  return response;
+}
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    event.respondWith(networkFirstPage(event));
+  } else if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/icons/")) {
+    event.respondWith(cacheFirst(request));
+  }
+});
