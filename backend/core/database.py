@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -11,6 +12,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from backend.settings import Settings
 
 READY_TIMEOUT_SECONDS = 3.0
+logger = logging.getLogger("backend.database")
 
 
 def engine_for(settings: Settings) -> Engine:
@@ -24,15 +26,22 @@ def engine_for(settings: Settings) -> Engine:
 
 
 async def open_engine(engine: Engine) -> None:
-    """Start the connection pool (PostgreSQL) or switch the file to WAL mode (SQLite)."""
-    if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=1, max_size=10)
-    elif isinstance(engine, SQLiteEngine):
-        await engine.run_ddl("PRAGMA journal_mode=WAL")
+    """Start the connection pool (PostgreSQL) or switch the file to WAL mode (SQLite).
+
+    A database that is down must not stop the process: /readyz reports it, and queries (which
+    open their own connections while there is no pool) work again once it is back.
+    """
+    try:
+        if isinstance(engine, PostgresEngine):
+            await engine.start_connection_pool(min_size=1, max_size=10)
+        elif isinstance(engine, SQLiteEngine):
+            await engine.run_ddl("PRAGMA journal_mode=WAL")
+    except Exception as error:  # any driver error: start anyway, not ready
+        logger.error("database not reachable at start-up: %s: %s", type(error).__name__, error)
 
 
 async def close_engine(engine: Engine) -> None:
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
 
 

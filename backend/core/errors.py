@@ -46,6 +46,9 @@ def _message_for(status: int, retry_after: str | None) -> tuple[str, str]:
 def render_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else HTTP_500_INTERNAL_SERVER_ERROR
     headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    if status == 429 and "Retry-After" not in headers:
+        # Litestar's limiter says when the window resets; clients and people read Retry-After.
+        headers["Retry-After"] = headers.get("RateLimit-Reset", "60")
     request_id = request_id_of(request.scope)
     if status >= 500:
         logger.error("unhandled error (request %s)", request_id, exc_info=exc)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 
 from backend.core import i18n
 from backend.core.static_assets import StaticAssets

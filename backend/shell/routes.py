@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from backend.core import i18n
@@ -42,7 +42,7 @@ class ShellController(Controller):
         return Template("shell/home.html", context={"tasks": service.top_tasks()})
 
     @get("/search", name="search")
-    async def search(self, request: Request, q: str = "") -> Template:
+    async def search(self, request: Request, q: FromQuery[str] = "") -> Template:
         query = q.strip()[:200]
         context = {"query": query, "results": service.search_services(query)}
         if wants_fragment(request):

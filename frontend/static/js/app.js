@@ -37,7 +37,7 @@ async function registerServiceWorker() {
     });
   });
   // Reload once the new worker has taken over (after the person chose "Reload").
-  let reloading = false;
+  let reloading = !navigator.serviceWorker.controller; // first install: claim() must not reload
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     if (reloading) return;
     reloading = true;

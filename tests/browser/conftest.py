@@ -1,0 +1,265 @@
+"""Browser tests: the real server in a subprocess, driven by Debian's Chromium through Playwright.
+
+The async Playwright API is used because the suite runs under pytest-asyncio with a
+session-scoped event loop; the sync API refuses to run inside a running loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BROWSER_TESTS_DIR = Path(__file__).resolve().parent
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# A small Android phone: the width every page must fit (DESIGN.md).
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    # Accept-Language of a mainland-China phone, so the default locale is negotiated.
+    "locale": "zh-CN",
+}
+SERVER_START_TIMEOUT = 30.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under tests/browser is a browser test, whichever module it lives in."""
+    for item in items:
+        if BROWSER_TESTS_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """One `litestar run` process on 127.0.0.1 with its own var dir (SQLite, file stores).
+
+    `stop()` and `start()` may be called from a test that needs the server gone (offline tests:
+    SECURITY.md gotcha 8) and back again; the database under the var dir survives a restart.
+    """
+
+    def __init__(self, var_dir: Path, port: int | None = None) -> None:
+        self.var_dir = var_dir
+        self.port = port or _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = var_dir / "server.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def _environ(self) -> dict[str, str]:
+        # The embedded profile only: drop IPH_* a parent conftest or the shell may have set
+        # (a PostgreSQL URL, Redis, another var dir).
+        environ = {key: value for key, value in os.environ.items() if not key.startswith("IPH_")}
+        environ.update(
+            IPH_ENV="test",
+            IPH_VAR_DIR=str(self.var_dir),
+            IPH_HOST="127.0.0.1",
+            IPH_PORT=str(self.port),
+            IPH_ORIGIN=self.url,
+            IPH_RATE_LIMIT_PER_MINUTE="100000",
+            IPH_LOG_LEVEL="WARNING",
+            PICCOLO_CONF="backend.piccolo_conf",
+            PYTHONUNBUFFERED="1",
+        )
+        return environ
+
+    def _litestar(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "litestar", "--app", "backend.app:app", *args]
+
+    def setup(self) -> None:
+        """Migrate and seed the database (`litestar iph setup`)."""
+        result = subprocess.run(
+            self._litestar("iph", "setup"),
+            cwd=PROJECT_ROOT,
+            env=self._environ(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"`litestar iph setup` failed ({result.returncode}):\n"
+                f"{result.stdout}\n{result.stderr}"
+            )
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> None:
+        if self.running:
+            return
+        log = self.log_path.open("ab")
+        try:
+            self._process = subprocess.Popen(
+                self._litestar("run", "--host", "127.0.0.1", "--port", str(self.port)),
+                cwd=PROJECT_ROOT,
+                env=self._environ(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # Its own process group, so stop() reaches any child it spawns and nothing else.
+                start_new_session=True,
+            )
+        finally:
+            log.close()
+        self._wait_until_ready()
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            if not self.running:
+                raise RuntimeError(f"the server exited while starting:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"/readyz not ready after {SERVER_START_TIMEOUT} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return "(no server log)"
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextlib.contextmanager
+def _running_server() -> Iterator[LiveServer]:
+    var_dir = Path(tempfile.mkdtemp(prefix="iph-browser-"))
+    server = LiveServer(var_dir)
+    try:
+        server.setup()
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(var_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def chromium_executable() -> str:
+    """Debian's Chromium (or IPH_CHROMIUM); checked before any server or browser starts."""
+    path = os.environ.get("IPH_CHROMIUM") or DEFAULT_CHROMIUM
+    if Path(path).is_file() and os.access(path, os.X_OK):
+        return path
+    reason = f"Chromium not found at {path}; install Debian's chromium or set IPH_CHROMIUM"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[LiveServer]:
+    """The app on a free port with a freshly set-up database, for the whole session."""
+    with _running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def private_server() -> Iterator[LiveServer]:
+    """A server of the test's own, for tests that stop it (the others keep theirs)."""
+    with _running_server() as server:
+        yield server
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def playwright() -> AsyncIterator[Playwright]:
+    async with async_playwright() as driver:
+        yield driver
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def browser(playwright: Playwright, chromium_executable: str) -> AsyncIterator[Browser]:
+    browser = await playwright.chromium.launch(
+        executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    await browser.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def context(browser: Browser, live_server: LiveServer) -> AsyncIterator[BrowserContext]:
+    """A fresh (incognito) phone context: no cookies, no service worker from another test."""
+    context = await browser.new_context(base_url=live_server.url, **PHONE)
+    yield context
+    await context.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def page(context: BrowserContext) -> Page:
+    return await context.new_page()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def phone_profile(
+    playwright: Playwright, chromium_executable: str, tmp_path: Path
+) -> AsyncIterator[Callable[[LiveServer], Awaitable[BrowserContext]]]:
+    """Opens persistent (non-incognito) phone profiles, each with a fresh user-data dir.
+
+    Needed where Chromium treats incognito differently: installability always reports
+    'in-incognito' there. Every profile opened is closed after the test.
+    """
+    opened: list[BrowserContext] = []
+
+    async def open_profile(server: LiveServer) -> BrowserContext:
+        context = await playwright.chromium.launch_persistent_context(
+            tmp_path / f"profile-{len(opened)}",
+            executable_path=chromium_executable,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            base_url=server.url,
+            **PHONE,
+        )
+        opened.append(context)
+        return context
+
+    yield open_profile
+    for context in opened:
+        await context.close()

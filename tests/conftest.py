@@ -1,0 +1,151 @@
+"""Test set-up: the environment is fixed before the app is imported.
+
+The default run uses SQLite and file stores in a temporary folder. With IPH_TEST_DATABASE_URL
+and IPH_TEST_REDIS_URL set (make test's second run, `-m profiles`), the same database/store
+tests run on a fresh PostgreSQL database and a private Redis key namespace, both removed after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+RUN_ID = secrets.token_hex(4)
+VAR_DIR = tempfile.mkdtemp(prefix="iph-test-")
+TEST_POSTGRES_URL = os.environ.get("IPH_TEST_DATABASE_URL", "")
+TEST_REDIS_URL = os.environ.get("IPH_TEST_REDIS_URL", "")
+
+
+def _database_url_named(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def _postgres(url: str, statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+os.environ.update(
+    {
+        "IPH_ENV": "test",
+        "IPH_VAR_DIR": VAR_DIR,
+        "IPH_ORIGIN": "http://testserver.local",
+        "IPH_RATE_LIMIT_PER_MINUTE": "100000",
+        "IPH_LOG_LEVEL": "INFO",
+    }
+)
+PG_DATABASE = f"iph_test_{RUN_ID}"
+if TEST_POSTGRES_URL:
+    asyncio.run(_postgres(TEST_POSTGRES_URL, f'CREATE DATABASE "{PG_DATABASE}"'))
+    os.environ["IPH_DATABASE_URL"] = _database_url_named(TEST_POSTGRES_URL, PG_DATABASE)
+if TEST_REDIS_URL:
+    os.environ["IPH_REDIS_URL"] = TEST_REDIS_URL
+    os.environ["IPH_STORE_NAMESPACE"] = f"iphtest{RUN_ID}"
+
+# Only now: the app module builds its engine and stores from the environment above.
+import httpx  # noqa: E402
+from litestar import Litestar  # noqa: E402
+
+from backend.app import create_app  # noqa: E402
+from backend.core import database  # noqa: E402
+from backend.settings import Settings  # noqa: E402
+
+PROFILE = "postgresql+redis" if TEST_POSTGRES_URL else "sqlite+file"
+
+
+async def _clean_up_services() -> None:
+    if TEST_POSTGRES_URL:
+        await _postgres(TEST_POSTGRES_URL, f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+    if TEST_REDIS_URL:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(TEST_REDIS_URL)
+        async for key in client.scan_iter(match=f"iphtest{RUN_ID}*"):
+            await client.delete(key)
+        await client.aclose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_database() -> Iterator[None]:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = asyncio.run(run_forwards(app_name="all"))
+    assert result.success, result.message
+    yield
+    asyncio.run(_clean_up_services())
+    shutil.rmtree(VAR_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+BASE_URL = "http://testserver.local"
+
+
+@asynccontextmanager
+async def serve(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of `app` running in the test's own event loop, start-up and shutdown included.
+
+    (Litestar's AsyncTestClient runs the lifespan in another thread's loop, which would leave the
+    PostgreSQL pool and the Redis client bound to a loop the test cannot use.)
+    """
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        # Entered and left in this one task: anyio's cancel scopes require it.
+        async with app.lifespan():
+            started.set()
+            await stopping.wait()
+
+    lifespan = asyncio.create_task(run_lifespan())
+    await asyncio.wait(
+        {lifespan, asyncio.ensure_future(started.wait())}, return_when=asyncio.FIRST_COMPLETED
+    )
+    if lifespan.done():
+        lifespan.result()  # start-up failed: raise its error here
+    try:
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as test_client:
+            yield test_client
+    finally:
+        stopping.set()
+        await lifespan
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_app(app: Litestar) -> Iterator[Callable[..., Litestar]]:
+    """Build another app with some settings changed; the shared app's engine is restored after."""
+    import msgspec
+
+    def build(**changes: object) -> Litestar:
+        return create_app(msgspec.structs.replace(app.state.settings, **changes))
+
+    yield build
+    database.bind_tables(app.state.engine)

@@ -1,0 +1,122 @@
+"""Database and store behaviour, run once on SQLite + file stores and once on PostgreSQL + Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
+
+from backend.auth.service import ensure_account
+from backend.auth.tables import Account
+from backend.demo import DEMO_ACCOUNTS, load_demo_data
+from tests.conftest import PROFILE, VAR_DIR, serve
+
+pytestmark = pytest.mark.profiles
+
+
+async def test_the_stores_are_those_of_the_profile(app) -> None:
+    store = app.stores.get("sessions")
+    expected = RedisStore if PROFILE == "postgresql+redis" else FileStore
+    assert isinstance(store, expected)
+    assert app.state.settings.uses_postgres is (PROFILE == "postgresql+redis")
+
+
+async def test_readyz_says_ready_when_database_and_store_answer(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "problems": []}
+
+
+async def test_readyz_fails_with_the_reason_when_postgresql_is_unreachable(make_app) -> None:
+    broken = make_app(database_url="postgresql://postgres@127.0.0.1:1/test")
+    async with serve(broken) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "not ready"
+    assert len(body["problems"]) == 1
+    assert body["problems"][0].startswith("database unreachable:")
+
+
+async def test_readyz_fails_with_the_reason_when_the_sqlite_file_cannot_be_opened(
+    make_app,
+) -> None:
+    # A folder where the database file should be: SQLite cannot open it.
+    broken = make_app(database_url=f"sqlite:///{VAR_DIR}")
+    async with serve(broken) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["problems"][0].startswith("database unreachable:")
+
+
+async def test_readyz_fails_with_the_reason_when_redis_is_unreachable(make_app) -> None:
+    broken = make_app(redis_url="redis://127.0.0.1:1/0")
+    async with serve(broken) as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["problems"][0].startswith("store unreachable:")
+
+
+async def test_store_values_expire(app) -> None:
+    store = app.stores.get("sessions")
+    await store.set("expiring", b"value", expires_in=1)
+    assert await store.get("expiring") == b"value"
+    await asyncio.sleep(1.2)
+    assert await store.get("expiring") is None
+
+
+async def test_a_second_app_sees_what_the_first_stored(app, make_app) -> None:
+    """Nothing a second worker needs lives in process memory."""
+    await app.stores.get("sessions").set("shared", b"between workers", expires_in=60)
+    second = make_app()
+    assert await second.stores.get("sessions").get("shared") == b"between workers"
+
+
+async def test_rate_limit_answers_429_with_retry_after_and_a_readable_page(
+    make_app, settings
+) -> None:
+    limited = make_app(rate_limit_per_minute=3, store_namespace=f"{settings.store_namespace}rl")
+    async with serve(limited) as client:
+        client.cookies.set("iph_locale", "en")
+        statuses = [(await client.get("/")).status_code for _ in range(3)]
+        refused = await client.get("/")
+        health = await client.get("/healthz")
+    assert statuses == [200, 200, 200]
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+    assert "Too many requests" in refused.text
+    assert health.status_code == 200
+
+
+async def test_an_account_is_created_once_per_email(client: httpx.AsyncClient) -> None:
+    assert await ensure_account("once@example.test", "Once", Account.Role.applicant) is True
+    assert await ensure_account("once@example.test", "Again", Account.Role.admin) is False
+    rows = await Account.select().where(Account.email == "once@example.test")
+    assert [(row["display_name"], row["role"]) for row in rows] == [("Once", "applicant")]
+    assert len(rows[0]["user_handle"]) == 86  # 64 bytes, base64url without padding
+
+
+async def test_demo_data_is_deterministic_and_loading_twice_adds_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    await load_demo_data()
+    assert await load_demo_data() == 0
+    roles = await Account.select(Account.email, Account.role).where(
+        Account.email.is_in([email for email, _, _ in DEMO_ACCOUNTS])
+    )
+    assert sorted(row["role"] for row in roles) == ["admin", "applicant", "staff", "supervisor"]
+
+
+async def test_fifty_concurrent_writers_all_succeed(client: httpx.AsyncClient) -> None:
+    """SQLite in WAL mode with a busy timeout: no "database is locked" (SECURITY.md gotcha 9)."""
+    created = await asyncio.gather(
+        *(
+            ensure_account(f"writer{n}@example.test", f"Writer {n}", Account.Role.applicant)
+            for n in range(50)
+        )
+    )
+    assert all(created)
+    assert await Account.count().where(Account.email.like("writer%@example.test")) == 50
