@@ -31,7 +31,7 @@ setup: compile-messages
 
 run: setup
 	@echo "Serving on http://$(IPH_HOST):$(IPH_PORT) (Ctrl-C to stop)"
-	$(BIN)/litestar --app backend.app:app run --host $(IPH_HOST) --port $(IPH_PORT)
+	$(BIN)/uvicorn backend.app:app --host $(IPH_HOST) --port $(IPH_PORT) --no-access-log
 
 # Debian's Chromium for the browser tests, installed when missing and we are root.
 browser-deps:

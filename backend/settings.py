@@ -15,9 +15,8 @@ import msgspec
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 SETTING_DOCS: dict[str, str] = {
-    "env": "`development`, `production` or `test`; production hides debug output.",
-    "host": "Address `make run` binds to.",
-    "port": "Port `make run` binds to.",
+    "host": "Address `make run` serves on.",
+    "port": "Port `make run` serves on.",
     "origin": "Public origin of the site (scheme://host[:port]); decides Secure cookies and HSTS.",
     "var_dir": "Folder for the SQLite file, file stores, secret key and outbox.",
     "database_url": "`sqlite:///path` (default: var/iph.sqlite3, WAL mode) or `postgresql://…`.",
@@ -27,13 +26,11 @@ SETTING_DOCS: dict[str, str] = {
     "secret_key": "Secret for CSRF tokens; unset: generated once and kept in var/secret_key.",
     "session_idle_minutes": "A session ends after this many minutes without a request.",
     "rate_limit_per_minute": "Requests a client may make per minute before getting 429.",
-    "trusted_proxies": "Comma-separated proxy addresses whose X-Forwarded-For is believed.",
     "log_level": "Python log level of the app's loggers.",
 }
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
-    env: str = "development"
     host: str = "127.0.0.1"
     port: int = 8000
     origin: str = "http://localhost:8000"
@@ -44,7 +41,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     secret_key: str = ""
     session_idle_minutes: int = 30
     rate_limit_per_minute: int = 600
-    trusted_proxies: str = ""
     log_level: str = "INFO"
 
     @classmethod

@@ -41,7 +41,6 @@ async def _postgres(url: str, statement: str) -> None:
 
 os.environ.update(
     {
-        "IPH_ENV": "test",
         "IPH_VAR_DIR": VAR_DIR,
         "IPH_ORIGIN": "http://testserver.local",
         "IPH_RATE_LIMIT_PER_MINUTE": "100000",
