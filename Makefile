@@ -60,7 +60,7 @@ format: install
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ -k gettext -k ngettext:1,2 \
 	  --no-location --sort-output --project "IP Handheld" -o locales/messages.pot .
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-location --width 100
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --width 100
 	$(BIN)/python -m backend.core.catalogs fill
 	$(MAKE) compile-messages
 

@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import CacheControlHeader, State
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
+from backend.auth.guards import CurrentAccountMiddleware, SignInRequired, send_to_sign_in
+from backend.auth.passkeys import RelyingParty
+from backend.auth.routes import AccountController, AuthController
+from backend.auth.service import AuthEnvironment
+from backend.auth.sessions import SessionPolicy
 from backend.cli import IPHCLIPlugin
 from backend.core import database, stores
 from backend.core.errors import render_error
 from backend.core.health import healthz, readyz
-from backend.core.middleware import LocaleMiddleware
+from backend.core.middleware import LocaleMiddleware, add_content_language
 from backend.core.request_log import with_request_log
 from backend.core.scheduler import Scheduler
 from backend.core.security import security_headers_hook
@@ -33,6 +40,7 @@ from backend.core.static_assets import (
     StaticAssets,
 )
 from backend.core.templating import configure_jinja
+from backend.notifications.email import mail_sender_for
 from backend.settings import Settings
 from backend.shell.routes import ShellController
 
@@ -41,7 +49,7 @@ IMMUTABLE = CacheControlHeader(max_age=365 * 24 * 3600, public=True)
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
 # File stores whose expired entries the scheduler purges (Redis expires keys itself).
-FILE_STORES = ("sessions", "rate_limit")
+FILE_STORES = ("sessions", "rate_limit", "challenges", "codes")
 
 
 def _service_worker_source(assets: StaticAssets) -> str:
@@ -49,6 +57,19 @@ def _service_worker_source(assets: StaticAssets) -> str:
     source = SERVICE_WORKER_SOURCE.read_text()
     return source.replace("__SHELL_VERSION__", assets.shell_version).replace(
         "__PRECACHE_URLS__", msgspec.json.encode(["/offline", *assets.shell_urls]).decode()
+    )
+
+
+def _auth_environment(settings: Settings, registry: StoreRegistry) -> AuthEnvironment:
+    return AuthEnvironment(
+        party=RelyingParty(
+            id=settings.relying_party_id, name="IP Handheld", origins=(settings.origin,)
+        ),
+        challenges=registry.get("challenges"),
+        codes=registry.get("codes"),
+        mail=mail_sender_for(settings.smtp_url, settings.mail_from, settings.outbox_path),
+        secret=settings.resolved_secret_key().encode(),
+        clock=lambda: datetime.now(UTC),
     )
 
 
@@ -77,6 +98,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[
             ShellController,
+            AuthController,
+            AccountController,
             healthz,
             readyz,
             create_static_files_router(
@@ -103,6 +126,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 httponly=True,
                 samesite="lax",
             ).middleware,
+            CurrentAccountMiddleware(
+                SessionPolicy(
+                    idle=timedelta(minutes=settings.session_idle_minutes),
+                    staff_idle=timedelta(minutes=settings.staff_idle_minutes),
+                    absolute=timedelta(hours=settings.session_absolute_hours),
+                )
+            ),
             LocaleMiddleware(),
             RateLimitConfig(
                 rate_limit=("minute", settings.rate_limit_per_minute),
@@ -125,8 +155,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         openapi_config=OpenAPIConfig(title="IP Handheld API", version="1", path="/schema"),
         stores=registry,
-        exception_handlers={Exception: render_error},
-        before_send=[security_headers_hook(hsts=settings.cookies_secure)],
+        exception_handlers={SignInRequired: send_to_sign_in, Exception: render_error},
+        before_send=[security_headers_hook(hsts=settings.cookies_secure), add_content_language],
         on_startup=[start],
         on_shutdown=[stop],
         state=State(
@@ -135,6 +165,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "engine": engine,
                 "assets": assets,
                 "service_worker_source": _service_worker_source(assets),
+                "auth": _auth_environment(settings, registry),
             }
         ),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -27,6 +28,13 @@ SETTING_DOCS: dict[str, str] = {
     "session_idle_minutes": "A session ends after this many minutes without a request.",
     "rate_limit_per_minute": "Requests a client may make per minute before getting 429.",
     "log_level": "Python log level of the app's loggers.",
+    "smtp_url": "`smtp://[user:pass@]host[:port]` or `smtps://…` for e-mail; "
+    "unset writes mail to var/outbox and the log.",
+    "mail_from": "Sender address of the app's e-mail.",
+    "rp_id": "WebAuthn relying-party id: the site's host name (default: the origin's host).",
+    "session_absolute_hours": "A session ends this many hours after sign-in, active or not.",
+    "staff_idle_minutes": "Idle timeout for staff, supervisor and admin sessions.",
+    "audit_retention_days": "Audit entries older than this are purged (at least 184).",
 }
 
 
@@ -42,6 +50,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     session_idle_minutes: int = 30
     rate_limit_per_minute: int = 600
     log_level: str = "INFO"
+    smtp_url: str = ""
+    mail_from: str = "IP Handheld <no-reply@localhost>"
+    rp_id: str = ""
+    session_absolute_hours: int = 12
+    staff_idle_minutes: int = 15
+    audit_retention_days: int = 184
+
+    def __post_init__(self) -> None:
+        if self.audit_retention_days < 184:
+            raise ValueError("audit_retention_days must be at least 184 (six months)")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -67,6 +85,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def uses_postgres(self) -> bool:
         return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def relying_party_id(self) -> str:
+        return self.rp_id or (urlsplit(self.origin).hostname or "localhost")
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.var_path / "outbox"
 
     @property
     def cookies_secure(self) -> bool:

@@ -35,9 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 README = BENCH_DIR / "README.md"
 WRK_SCRIPT = BENCH_DIR / "wrk_report.lua"
-FIGURES_START = (
-    "<!-- figures:start (bench/run.py --write replaces everything down to the end mark) -->"
-)
+FIGURES_START = "<!-- figures:start (bench/run.py --write replaces this down to the end mark) -->"
 FIGURES_END = "<!-- figures:end -->"
 
 HOST = "127.0.0.1"

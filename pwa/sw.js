@@ -30,9 +30,21 @@ self.addEventListener("activate", (event) => {
   })());
 });
 
+// Keep the precached offline page in the language the person reads (Content-Language).
+async function refreshOfflinePage(lang) {
+  const cache = await caches.open(SHELL_CACHE);
+  const cached = await cache.match(OFFLINE_URL);
+  if (cached && cached.headers.get("Content-Language") === lang) return;
+  const response = await fetch(OFFLINE_URL, { cache: "reload", credentials: "same-origin" });
+  if (response.ok) await cache.put(OFFLINE_URL, response);
+}
+
 self.addEventListener("message", (event) => {
   if (event.data?.type === "SKIP_WAITING") self.skipWaiting();
   if (event.data?.type === "CLEAR_PERSONAL") event.waitUntil(caches.delete(PAGES_CACHE));
+  if (event.data?.type === "OFFLINE_LANG") {
+    event.waitUntil(refreshOfflinePage(event.data.lang).catch(() => {}));
+  }
 });
 
 function cacheable(request, response) {

@@ -25,6 +25,7 @@ def read_catalog(locale: str) -> Catalog:
 
 
 def write_catalog(catalog: Catalog, locale: str) -> None:
+    catalog.fuzzy = False  # the header's "fuzzy" from `pybabel init` would stop compilation
     with catalog_path(locale).open("wb") as target:
         write_po(target, catalog, width=100, no_location=True, sort_output=True)
 
@@ -42,7 +43,9 @@ def untranslated(locale: str) -> list[str]:
 
 
 def fill_derived_catalogs() -> None:
-    sources = {message.id: message for message in read_catalog("zh_Hans") if message.id}
+    source_catalog = read_catalog("zh_Hans")
+    write_catalog(source_catalog, "zh_Hans")
+    sources = {message.id: message for message in source_catalog if message.id}
     converter = opencc.OpenCC("s2hk")
 
     english = read_catalog("en")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from litestar import Request
+from litestar.datastructures import MutableScopeHeaders
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.core import i18n
 
@@ -19,3 +20,10 @@ class LocaleMiddleware(ASGIMiddleware):
         i18n.set_locale(locale)
         scope.setdefault("state", {})["locale"] = locale
         await next_app(scope, receive, send)
+
+
+async def add_content_language(message: Message, scope: Scope) -> None:
+    """A `before_send` hook: say which language a page is in (the service worker reads it)."""
+    if message["type"] == "http.response.start" and "locale" in scope.get("state", {}):
+        headers = MutableScopeHeaders.from_message(message)
+        headers["Content-Language"] = i18n.HTML_LANG[scope["state"]["locale"]]

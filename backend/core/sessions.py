@@ -13,7 +13,19 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
-from litestar.types import Empty, Message, ScopeSession
+from litestar.types import Empty, Message, Scope, ScopeSession
+
+ROTATE = "iph_rotate_session"
+NEW_SESSION_ID = "iph_new_session_id"
+
+
+def rotate_session(scope: Scope) -> None:
+    """Give the session a new id when this response is sent (call at sign-in).
+
+    Litestar's backend keeps the id of an existing cookie, which would let a planted session id
+    survive sign-in (session fixation; SECURITY.md gotcha 1).
+    """
+    scope.setdefault("state", {})[ROTATE] = True
 
 
 class LazySessionBackend(ServerSideSessionBackend):
@@ -23,8 +35,18 @@ class LazySessionBackend(ServerSideSessionBackend):
         has_cookie = self.config.key in connection.cookies
         if not scope_session and not has_cookie:
             return
+        state = connection.scope.setdefault("state", {})
+        if state.get(ROTATE) and has_cookie:
+            store = self.config.get_store_from_app(connection.scope["app"])
+            await self.delete(connection.cookies[self.config.key], store=store)
+            state[NEW_SESSION_ID] = self.generate_session_id()
         # An emptied session is ended: its stored data deleted and its cookie cleared.
         await super().store_in_message(scope_session or Empty, message, connection)
+
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        return connection.scope.get("state", {}).get(NEW_SESSION_ID) or super().get_session_id(
+            connection
+        )
 
 
 @dataclass

@@ -24,7 +24,7 @@ def store_registry_for(settings: Settings) -> StoreRegistry:
         return StoreRegistry(default_factory=root.with_namespace)
 
     def file_store(name: str) -> FileStore:
-        path = settings.var_path / "stores" / name
+        path = settings.var_path / "stores" / settings.store_namespace / name
         path.mkdir(parents=True, exist_ok=True)
         return FileStore(path)
 

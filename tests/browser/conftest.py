@@ -2,6 +2,10 @@
 
 The async Playwright API is used because the suite runs under pytest-asyncio with a
 session-scoped event loop; the sync API refuses to run inside a running loop.
+
+Offline tests stop their own server rather than rely on `context.set_offline(True)`, which does
+not cut the service worker's own fetches (SECURITY.md gotcha 8): a stopped server fails every
+request the page or the worker makes, with no experimental Playwright switch needed.
 """
 
 from __future__ import annotations

@@ -22,26 +22,34 @@ async function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
   const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
   const banner = document.getElementById("app-update");
-  const offerUpdate = (worker) => {
-    if (!banner || !navigator.serviceWorker.controller) return; // first install: nothing to update
-    banner.hidden = false;
-    document.getElementById("app-update-reload").addEventListener("click", () => {
-      worker.postMessage({ type: "SKIP_WAITING" });
-    }, { once: true });
+  let reloadChosen = false;
+  const offerUpdate = () => {
+    if (banner && navigator.serviceWorker.controller) banner.hidden = false; // not on first install
   };
-  if (registration.waiting) offerUpdate(registration.waiting);
+  document.getElementById("app-update-reload")?.addEventListener("click", () => {
+    if (registration.waiting) {
+      reloadChosen = true;
+      registration.waiting.postMessage({ type: "SKIP_WAITING" });
+    } else {
+      window.location.reload(); // another tab already activated the new version
+    }
+  });
+  if (registration.waiting) offerUpdate();
   registration.addEventListener("updatefound", () => {
     const installing = registration.installing;
     installing?.addEventListener("statechange", () => {
-      if (installing.state === "installed") offerUpdate(installing);
+      if (installing.state === "installed") offerUpdate();
     });
   });
-  // Reload once the new worker has taken over (after the person chose "Reload").
-  let reloading = !navigator.serviceWorker.controller; // first install: claim() must not reload
+  // Only the tab where the person chose "Reload" reloads; other tabs keep the banner.
   navigator.serviceWorker.addEventListener("controllerchange", () => {
-    if (reloading) return;
-    reloading = true;
-    window.location.reload();
+    if (reloadChosen) window.location.reload();
   });
+  // The offline page is kept in the language of the page the person is reading.
+  const ready = await navigator.serviceWorker.ready;
+  ready.active?.postMessage({ type: "OFFLINE_LANG", lang: document.documentElement.lang });
 }
 registerServiceWorker().catch((error) => console.warn("service worker not registered", error));
+
+// An error summary takes focus when it appears, so screen readers announce it first.
+document.querySelector("[data-autofocus]")?.focus();

@@ -1,0 +1,78 @@
+"""Who is signed in, for every request; guards for pages that need someone (or a role)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.response import Redirect
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from backend.auth import service
+from backend.auth.audit import RequestMeta
+from backend.auth.sessions import SessionPolicy, session_end_reason
+from backend.auth.tables import Account
+from backend.core.request_log import request_id_of
+
+
+class SignInRequired(NotAuthorizedException):
+    pass
+
+
+class CurrentAccountMiddleware(ASGIMiddleware):
+    """Puts the signed-in Account (or None) in scope["user"]; ends sessions that have expired."""
+
+    def __init__(self, policy: SessionPolicy) -> None:
+        self.policy = policy
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        session = scope.get("session")
+        scope["user"] = None
+        if isinstance(session, dict) and session.get("account_id"):
+            env: service.AuthEnvironment = scope["app"].state.auth
+            now = env.now_seconds()
+            account = await service.account_by_id(session["account_id"])
+            if session_end_reason(session, account, now, self.policy) is None:
+                session["last_seen"] = now
+                scope["user"] = account
+            else:
+                session.clear()  # the session backend deletes it and clears the cookie
+        await next_app(scope, receive, send)
+
+
+def current_account(connection: ASGIConnection) -> Account | None:
+    return connection.scope.get("user")
+
+
+def signed_in(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if current_account(connection) is None:
+        raise SignInRequired
+
+
+def role_in(*roles: Account.Role):
+    def guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+        signed_in(connection, handler)
+        if current_account(connection).role not in roles:
+            raise PermissionDeniedException
+
+    return guard
+
+
+def request_meta(request: Request) -> RequestMeta:
+    return RequestMeta(
+        client_ip=request.client.host if request.client else "",
+        user_agent=request.headers.get("user-agent", ""),
+        request_id=request_id_of(request.scope),
+    )
+
+
+def send_to_sign_in(request: Request, _: SignInRequired) -> Response:
+    """Pages send the person to sign in and back; the API answers 401."""
+    if request.url.path.startswith(("/api/", "/auth/")):
+        return Response({"status": 401, "detail": "sign in required"}, status_code=401)
+    next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/signin?{urlencode({'next': next_path})}", status_code=303)

@@ -1,0 +1,63 @@
+"""Atomic attempt counters for sign-in, code requests and recovery (SECURITY.md gotcha 3).
+
+One SQL upsert per attempt: atomic on SQLite and PostgreSQL alike, shared by every worker,
+and immune to Litestar's read-modify-write limiter race.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from backend.auth.tables import AttemptCounter
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    attempts: int
+    window_seconds: int
+
+
+CODE_REQUESTS_PER_ADDRESS = Limit("code-address", 5, 3600)
+CODE_REQUESTS_PER_CLIENT = Limit("code-client", 20, 3600)
+SIGN_IN_ATTEMPTS_PER_CLIENT = Limit("sign-in-client", 30, 600)
+CODE_TRIES = Limit("code-tries", 5, 600)
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"rate limited for {retry_after} s")
+        self.retry_after = retry_after
+
+
+_UPSERT = f"""
+INSERT INTO {AttemptCounter._meta.tablename} (key, window_start, count) VALUES ({{}}, {{}}, 1)
+ON CONFLICT (key) DO UPDATE SET
+  count = CASE WHEN {AttemptCounter._meta.tablename}.window_start <= {{}}
+          THEN 1 ELSE {AttemptCounter._meta.tablename}.count + 1 END,
+  window_start = CASE WHEN {AttemptCounter._meta.tablename}.window_start <= {{}}
+          THEN excluded.window_start ELSE {AttemptCounter._meta.tablename}.window_start END
+RETURNING count, window_start
+"""
+
+
+async def count_attempt(key: str, window_seconds: int, now: int) -> tuple[int, int]:
+    """Add one attempt to `key`; returns (attempts in the current window, window start)."""
+    expired_before = now - window_seconds
+    rows = await AttemptCounter.raw(_UPSERT, key[:200], now, expired_before, expired_before)
+    return rows[0]["count"], rows[0]["window_start"]
+
+
+async def check(limit: Limit, subject: str, now: int) -> None:
+    """Count one attempt against the limit; raise RateLimited once it is exceeded."""
+    attempts, window_start = await count_attempt(
+        f"{limit.name}:{subject}", limit.window_seconds, now
+    )
+    if attempts > limit.attempts:
+        raise RateLimited(max(1, window_start + limit.window_seconds - now))
+
+
+async def first_use(key: str, now: int, window_seconds: int = 3600) -> bool:
+    """True for the first caller only, however many workers ask at once (single-use tokens)."""
+    attempts, _ = await count_attempt(f"once:{key}", window_seconds, now)
+    return attempts == 1

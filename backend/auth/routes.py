@@ -1,0 +1,278 @@
+"""Sign-up, sign-in (passkey, e-mail code, recovery code), the account page and sign-out."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from litestar import Controller, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, TooManyRequestsException
+from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.response import Redirect, Template
+
+from backend.auth import audit, service
+from backend.auth.guards import current_account, request_meta, signed_in
+from backend.auth.limits import RateLimited
+from backend.auth.schemas import (
+    CeremonyOptions,
+    CeremonyResult,
+    CodeForm,
+    CodeRequestForm,
+    RecoveryForm,
+    RegistrationAnswer,
+    RenameForm,
+    SignInAnswer,
+    SignUpForm,
+)
+from backend.auth.sessions import signed_in_session
+from backend.auth.tables import Account
+from backend.core import i18n
+from backend.core.sessions import rotate_session
+from backend.core.urls import safe_next
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def _messages() -> dict[str, str]:
+    _ = i18n.gettext
+    return {
+        "email": _("Enter an e-mail address like name@example.com."),
+        "display_name": _("Enter the name we should call you."),
+        "expired": _("This code has expired or was never sent. Ask for a new one."),
+        "too-many-tries": _("This code was tried too many times. Ask for a new one."),
+        "wrong": _("This code is not right. Check the e-mail and type the 6 digits again."),
+        "no-account": _("There is no account for this address yet. Sign up first."),
+        "sign-in-failed": _("Sign-in did not work. Try again, or choose another way to sign in."),
+        "rejected": _("This passkey could not be saved. Try again."),
+        "last-passkey": _(
+            "This is your only passkey. Create recovery codes first, so you can still sign in."
+        ),
+        "name-empty": _("Give the passkey a name."),
+    }
+
+
+def _too_many(error: RateLimited) -> TooManyRequestsException:
+    return TooManyRequestsException(headers={"Retry-After": str(error.retry_after)})
+
+
+def _sign_in(request: Request, account: Account, env: service.AuthEnvironment) -> None:
+    request.scope["session"] = signed_in_session(account, env.now_seconds())
+    rotate_session(request.scope)
+
+
+class AuthController(Controller):
+    @get("/signin", name="signin")
+    async def sign_in_page(self, request: Request, next: FromQuery[str] = "/account") -> Template:
+        return Template("auth/signin.html", context={"next": safe_next(next), "errors": {}})
+
+    @get("/signup", name="signup")
+    async def sign_up_page(self, next: FromQuery[str] = "/account") -> Template:
+        return Template("auth/signup.html", context={"values": {}, "errors": {}})
+
+    @post("/signup", status_code=200)
+    async def sign_up(
+        self, request: Request, data: Annotated[SignUpForm, FORM]
+    ) -> Template | Redirect:
+        errors = {}
+        if not EMAIL_PATTERN.match(data.email.strip()):
+            errors["email"] = _messages()["email"]
+        if not data.display_name.strip():
+            errors["display_name"] = _messages()["display_name"]
+        if errors:
+            return Template(
+                "auth/signup.html", context={"values": data, "errors": errors}, status_code=400
+            )
+        return await _send_code(request, data.email, data.display_name.strip()[:100], "/account")
+
+    @post("/signin/code", status_code=200)
+    async def request_code(
+        self, request: Request, data: Annotated[CodeRequestForm, FORM]
+    ) -> Template | Redirect:
+        if not EMAIL_PATTERN.match(data.email.strip()):
+            context = {"next": safe_next(data.next), "errors": {"email": _messages()["email"]}}
+            return Template("auth/signin.html", context=context, status_code=400)
+        return await _send_code(request, data.email, None, safe_next(data.next))
+
+    @get("/signin/code")
+    async def code_page(self, request: Request) -> Template | Redirect:
+        if "pending_email" not in request.session:
+            return Redirect("/signin", status_code=303)
+        return Template(
+            "auth/code.html", context={"email": request.session["pending_email"], "errors": {}}
+        )
+
+    @post("/signin/code/verify", status_code=200)
+    async def verify_code(
+        self, request: Request, data: Annotated[CodeForm, FORM]
+    ) -> Template | Redirect:
+        env = request.app.state.auth
+        email = request.session.get("pending_email")
+        if not email:
+            return Redirect("/signin", status_code=303)
+        try:
+            account = await service.verify_code(env, email, data.code, request_meta(request))
+        except service.CodeProblem as problem:
+            context = {"email": email, "errors": {"code": _messages()[problem.reason]}}
+            return Template("auth/code.html", context=context, status_code=400)
+        next_path = request.session.get("pending_next", "/account")
+        _sign_in(request, account, env)
+        return Redirect(next_path, status_code=303)
+
+    @post("/signin/recovery", status_code=200)
+    async def recovery_sign_in(
+        self, request: Request, data: Annotated[RecoveryForm, FORM]
+    ) -> Template | Redirect:
+        env = request.app.state.auth
+        try:
+            account = await service.sign_in_with_recovery_code(
+                env, data.email, data.code, request_meta(request)
+            )
+        except RateLimited as error:
+            raise _too_many(error) from error
+        except service.SignInFailed:
+            context = {
+                "next": safe_next(data.next),
+                "errors": {"recovery": _messages()["sign-in-failed"]},
+            }
+            return Template("auth/signin.html", context=context, status_code=400)
+        _sign_in(request, account, env)
+        return Redirect(safe_next(data.next), status_code=303)
+
+    @post("/auth/passkeys/sign-in/options")
+    async def sign_in_options(self, request: Request) -> CeremonyOptions:
+        options, ceremony = await service.begin_sign_in(request.app.state.auth)
+        return CeremonyOptions(ceremony=ceremony, publicKey=options)
+
+    @post("/auth/passkeys/sign-in")
+    async def finish_sign_in(
+        self, request: Request, data: JSONBody[SignInAnswer]
+    ) -> Response[CeremonyResult]:
+        env = request.app.state.auth
+        try:
+            account = await service.finish_sign_in(
+                env, data.ceremony, data.credential, request_meta(request)
+            )
+        except RateLimited as error:
+            raise _too_many(error) from error
+        except service.SignInFailed:
+            result = CeremonyResult(ok=False, message=_messages()["sign-in-failed"])
+            return Response(result, status_code=400)
+        _sign_in(request, account, env)
+        return Response(CeremonyResult(ok=True, redirect=safe_next(data.next, "/account")))
+
+    @post("/signout", status_code=303)
+    async def sign_out(self, request: Request) -> Redirect:
+        request.clear_session()
+        return Redirect("/", status_code=303)
+
+
+async def _send_code(
+    request: Request, email: str, display_name: str | None, next_path: str
+) -> Redirect:
+    try:
+        await service.request_code(
+            request.app.state.auth, email, display_name, request_meta(request)
+        )
+    except RateLimited as error:
+        raise _too_many(error) from error
+    request.session["pending_email"] = service.normalise_email(email)
+    request.session["pending_next"] = next_path
+    return Redirect("/signin/code", status_code=303)
+
+
+class AccountController(Controller):
+    path = "/account"
+    guards = [signed_in]
+
+    @get("/", name="account")
+    async def account_page(self, request: Request) -> Template:
+        account = current_account(request)
+        return Template("auth/account.html", context=await _account_context(account))
+
+    @post("/passkeys/options")
+    async def registration_options(self, request: Request) -> CeremonyOptions:
+        options, ceremony = await service.begin_registration(
+            request.app.state.auth, current_account(request)
+        )
+        return CeremonyOptions(ceremony=ceremony, publicKey=options)
+
+    @post("/passkeys")
+    async def add_passkey(
+        self, request: Request, data: JSONBody[RegistrationAnswer]
+    ) -> Response[CeremonyResult]:
+        try:
+            await service.finish_registration(
+                request.app.state.auth,
+                current_account(request),
+                data.ceremony,
+                data.credential,
+                data.name,
+                request_meta(request),
+            )
+        except service.PasskeyProblem as problem:
+            result = CeremonyResult(ok=False, message=_messages()[problem.reason])
+            return Response(result, status_code=400)
+        return Response(CeremonyResult(ok=True, redirect="/account"))
+
+    @post("/passkeys/{passkey_id:int}/rename", status_code=303)
+    async def rename_passkey(
+        self, request: Request, passkey_id: FromPath[int], data: Annotated[RenameForm, FORM]
+    ) -> Redirect | Template:
+        account = current_account(request)
+        try:
+            await service.rename_passkey(account, passkey_id, data.name)
+        except service.PasskeyProblem as problem:
+            return await _account_problem(account, problem)
+        return Redirect("/account", status_code=303)
+
+    @post("/passkeys/{passkey_id:int}/remove", status_code=303)
+    async def remove_passkey(
+        self, request: Request, passkey_id: FromPath[int]
+    ) -> Redirect | Template:
+        account = current_account(request)
+        try:
+            await service.remove_passkey(account, passkey_id, request_meta(request))
+        except service.PasskeyProblem as problem:
+            return await _account_problem(account, problem)
+        return Redirect("/account", status_code=303)
+
+    @post("/recovery-codes", status_code=200)
+    async def new_recovery_codes(self, request: Request) -> Template:
+        codes = await service.new_recovery_codes(
+            request.app.state.auth, current_account(request), request_meta(request)
+        )
+        return Template(
+            "auth/recovery_codes.html",
+            context={"codes": codes},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @post("/sign-out-everywhere", status_code=303)
+    async def sign_out_everywhere(self, request: Request) -> Redirect:
+        await service.end_all_sessions(current_account(request), request_meta(request))
+        request.clear_session()
+        return Redirect("/signin", status_code=303)
+
+    @get("/activity")
+    async def activity(self, request: Request) -> Template:
+        events = await audit.events_of(current_account(request).id)
+        return Template("auth/activity.html", context={"events": events})
+
+
+async def _account_context(account: Account) -> dict:
+    return {
+        "account": account,
+        "passkeys": await service.passkeys_of(account.id),
+        "recovery_codes_left": await service.unused_recovery_codes(account.id),
+        "errors": {},
+    }
+
+
+async def _account_problem(account: Account, problem: service.PasskeyProblem) -> Template:
+    if problem.reason == "not-found":
+        raise NotFoundException
+    context = await _account_context(account)
+    context["errors"] = {"passkeys": _messages()[problem.reason]}
+    return Template("auth/account.html", context=context, status_code=400)
