@@ -676,8 +676,12 @@ def render(
             "",
             "### Where the time goes (diagnostics, not budgets)",
             "",
-            "Each row takes one per-request cost out of the app (bench/variants.py) or loads "
-            "another URL.",
+            "Each variant (bench/variants.py) takes one more per-request cost out of the app: "
+            "A mutes the request log line (what IPH_LOG_LEVEL=WARNING should do), B also "
+            "freezes the start-up heap with `gc.freeze()` so that full garbage collections do "
+            "not walk it, C also exempts the home page from the rate limiter (no rate-limit "
+            "store read and write), D is B with sessions and rate limits in Redis (the scale "
+            "profile). The static file is served by the app as configured.",
             "",
             *load_table(diagnostics, plain.rps, {}),
         ]
@@ -733,6 +737,39 @@ def write_readme(section: str) -> None:
     log(f"figures written to {README.relative_to(ROOT)}")
 
 
+def run_diagnostics(settings: LoadPlan, var_dir: Path, log_dir: Path, redis_url: str) -> list[Load]:
+    """The variants of bench/variants.py, each taking one more per-request cost out."""
+    loads: list[Load] = []
+    browser = {"Accept-Encoding": BROWSER_ENCODING}
+    plan = settings.plan
+    steps = [
+        ("A", "quiet_log", "A: request log muted", ["/", "/healthz"]),
+        ("B", "quiet_log_gc_frozen", "B: A + gc.freeze() after start-up", ["/", "/healthz"]),
+        ("C", "quiet_log_gc_frozen_no_rate_limit", "C: B + home exempt from rate limit", ["/"]),
+    ]
+    for step, factory, name, paths in steps:
+        target = f"bench.variants:{factory}"
+        with Server(f"variant-{step}", target, app_env(var_dir), plan, log_dir) as server:
+            for path in paths:
+                headers = browser if path == "/" else {}
+                loads.append(measure(settings, server, "diagnose", name, path, headers))
+            if step == "C":
+                name = "C, uncompressed (no Accept-Encoding)"
+                loads.append(measure(settings, server, "diagnose", name, "/"))
+    if not redis_url:
+        return loads
+    if not redis_reachable(redis_url):
+        log(f"Redis at {redis_url} does not answer: the scale-profile diagnostic is skipped")
+        return loads
+    namespace = f"iph-bench-{os.getpid()}"
+    env = app_env(var_dir, IPH_REDIS_URL=redis_url, IPH_STORE_NAMESPACE=namespace)
+    target = "bench.variants:quiet_log_gc_frozen"
+    with Server("variant-D", target, env, plan, log_dir) as server:
+        name = "D: B with stores in Redis (scale profile)"
+        loads.append(measure(settings, server, "diagnose", name, "/", browser))
+    return loads
+
+
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -782,31 +819,11 @@ def main() -> None:
             sizes = measure_first_visit(server.port)
             htmx = [t.exchange.path for t in sizes.transfers if t.label == "htmx"]
             if htmx and not args.no_diagnose:
-                name = "app as configured: a static file"
+                name = "as configured: a static file"
                 loads.append(measure(settings, server, "diagnose", name, htmx[0], browser_headers))
 
         if not args.no_diagnose:
-            quiet = "bench.variants:quiet_log"
-            with Server("quiet-log", quiet, app_env(var_dir), plan, log_dir) as server:
-                name = "request log muted"
-                loads.append(measure(settings, server, "diagnose", name, "/", browser_headers))
-                loads.append(measure(settings, server, "diagnose", name, "/healthz"))
-            target = "bench.variants:quiet_log_no_rate_limit"
-            with Server("no-rate-limit", target, app_env(var_dir), plan, log_dir) as server:
-                name = "request log muted, home exempt from the rate limit"
-                loads.append(measure(settings, server, "diagnose", name, "/", browser_headers))
-                loads.append(measure(settings, server, "diagnose", f"{name}, uncompressed", "/"))
-            if args.redis_url and redis_reachable(args.redis_url):
-                env = app_env(
-                    var_dir,
-                    IPH_REDIS_URL=args.redis_url,
-                    IPH_STORE_NAMESPACE=f"iph-bench-{os.getpid()}",
-                )
-                with Server("redis", quiet, env, plan, log_dir) as server:
-                    name = "request log muted, stores in Redis (scale profile)"
-                    loads.append(measure(settings, server, "diagnose", name, "/", browser_headers))
-            elif args.redis_url:
-                log(f"Redis at {args.redis_url} does not answer: its diagnostic is skipped")
+            loads += run_diagnostics(settings, var_dir, log_dir, args.redis_url)
     finally:
         if args.keep:
             log(f"kept {var_dir}")

@@ -14,6 +14,9 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -39,8 +42,18 @@ async def _postgres(url: str, statement: str) -> None:
         await connection.close()
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+SMTP_PORT = _free_port()
 os.environ.update(
     {
+        "IPH_SMTP_URL": f"smtp://127.0.0.1:{SMTP_PORT}",
         "IPH_VAR_DIR": VAR_DIR,
         "IPH_ORIGIN": "http://testserver.local",
         "IPH_RATE_LIMIT_PER_MINUTE": "100000",
@@ -76,6 +89,33 @@ async def _clean_up_services() -> None:
         async for key in client.scan_iter(match=f"iphtest{RUN_ID}*"):
             await client.delete(key)
         await client.aclose()
+
+
+class Mailbox:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+        return "250 OK"
+
+    def last_to(self, address: str) -> EmailMessage:
+        found = [m for m in self.messages if m["To"] == address]
+        assert found, f"no mail to {address}"
+        return found[-1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mailbox() -> Iterator[Mailbox]:
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=SMTP_PORT)
+    controller.start()
+    yield box
+    controller.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -145,7 +145,7 @@ class AuthController(Controller):
         options, ceremony = await service.begin_sign_in(request.app.state.auth)
         return CeremonyOptions(ceremony=ceremony, publicKey=options)
 
-    @post("/auth/passkeys/sign-in")
+    @post("/auth/passkeys/sign-in", status_code=200)
     async def finish_sign_in(
         self, request: Request, data: JSONBody[SignInAnswer]
     ) -> Response[CeremonyResult]:

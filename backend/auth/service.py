@@ -294,17 +294,16 @@ async def finish_sign_in(
     await limits.check(limits.SIGN_IN_ATTEMPTS_PER_CLIENT, meta.client_ip, env.now_seconds())
     account: Account | None = None
     try:
-        state = await _take_ceremony(env, ceremony, "sign-in")
+        # Look the credential up first, so that every failure is audited against its account.
         passkey = (
             await Passkey.objects()
             .where(Passkey.credential_id == credential_id_of(credential))
             .first()
         )
-        if passkey is None:
+        account = await account_by_id(passkey.account) if passkey else None
+        state = await _take_ceremony(env, ceremony, "sign-in")
+        if passkey is None or account is None:
             raise PasskeyRejected("unknown credential")
-        account = await account_by_id(passkey.account)
-        if account is None:
-            raise PasskeyRejected("credential without account")
         handle = user_handle_of(credential)
         if handle is not None and handle != account.user_handle:
             raise PasskeyRejected("user handle of another account")
