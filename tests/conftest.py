@@ -164,7 +164,9 @@ async def serve(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     if lifespan.done():
         lifespan.result()  # start-up failed: raise its error here
     try:
-        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        # Each client its own address, as different people are: per-client limits stay apart.
+        address = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
+        transport = httpx.ASGITransport(app=app, client=(address, 50000))
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as test_client:
             yield test_client
     finally:
