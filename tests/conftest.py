@@ -142,13 +142,29 @@ async def app(settings: Settings) -> Litestar:
 BASE_URL = "http://testserver.local"
 
 
+def client_of(app: Litestar) -> httpx.AsyncClient:
+    # Each client its own address, as different people are: per-client limits stay apart.
+    address = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url=BASE_URL)
+
+
 @asynccontextmanager
 async def serve(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     """A client of `app` running in the test's own event loop, start-up and shutdown included.
 
     (Litestar's AsyncTestClient runs the lifespan in another thread's loop, which would leave the
-    PostgreSQL pool and the Redis client bound to a loop the test cannot use.)
+    PostgreSQL pool and the Redis client bound to a loop the test cannot use.) A second client
+    of an app that is already running shares its lifespan, as a second browser would.
     """
+    if app.state.get("test_clients", 0):
+        app.state.test_clients += 1
+        try:
+            async with client_of(app) as test_client:
+                yield test_client
+        finally:
+            app.state.test_clients -= 1
+        return
     started, stopping = asyncio.Event(), asyncio.Event()
 
     async def run_lifespan() -> None:
@@ -163,13 +179,12 @@ async def serve(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     )
     if lifespan.done():
         lifespan.result()  # start-up failed: raise its error here
+    app.state.test_clients = 1
     try:
-        # Each client its own address, as different people are: per-client limits stay apart.
-        address = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.{secrets.randbelow(256)}"
-        transport = httpx.ASGITransport(app=app, client=(address, 50000))
-        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as test_client:
+        async with client_of(app) as test_client:
             yield test_client
     finally:
+        app.state.test_clients = 0
         stopping.set()
         await lifespan
 
