@@ -18,9 +18,12 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
+from backend.auth import audit
+from backend.auth.account_routes import AccountController, PrivacyController
+from backend.auth.enrolment_routes import AdminAuditController, EnrolmentController
 from backend.auth.guards import CurrentAccountMiddleware, SignInRequired, send_to_sign_in
 from backend.auth.passkeys import RelyingParty
-from backend.auth.routes import AccountController, AuthController
+from backend.auth.routes import AuthController
 from backend.auth.service import AuthEnvironment
 from backend.auth.sessions import SessionPolicy
 from backend.cli import IPHCLIPlugin
@@ -87,6 +90,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             600, "purge-expired-sessions", lambda: stores.purge_expired(registry, FILE_STORES)
         )
 
+    auth = _auth_environment(settings, registry)
+    scheduler.every(
+        24 * 3600,
+        "purge-audit-log",
+        lambda: audit.purge_older_than(settings.audit_retention_days, auth.clock()),
+    )
+
     async def start() -> None:
         await database.open_engine(engine)
         await scheduler.start()
@@ -100,6 +110,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ShellController,
             AuthController,
             AccountController,
+            PrivacyController,
+            EnrolmentController,
+            AdminAuditController,
             healthz,
             readyz,
             create_static_files_router(
@@ -165,7 +178,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "engine": engine,
                 "assets": assets,
                 "service_worker_source": _service_worker_source(assets),
-                "auth": _auth_environment(settings, registry),
+                "auth": auth,
             }
         ),
     )

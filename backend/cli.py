@@ -34,6 +34,54 @@ def setup(app: Litestar) -> None:
     asyncio.run(_migrate())
     created = asyncio.run(_with_engine(app, _seed()))
     click.echo(f"database ready; demo data: {created} new rows")
+    instructions = asyncio.run(_with_engine(app, _demo_sign_in(app)))
+    click.echo(instructions)
+
+
+@iph_group.command(
+    "create-staff", help="Create or promote a staff account; print its enrolment link."
+)
+@click.option("--email", required=True, help="The person's e-mail address.")
+@click.option(
+    "--role",
+    type=click.Choice(["staff", "supervisor", "admin"]),
+    default="staff",
+    show_default=True,
+)
+def create_staff(app: Litestar, email: str, role: str) -> None:
+    link = asyncio.run(_with_engine(app, _enrolment_link(app, email, role)))
+    click.echo(f"One-time enrolment link for {email} ({role}), valid 24 hours:\n{link}")
+
+
+CLI_META_CLIENT = "cli"
+
+
+async def _enrolment_link(app: Litestar, email: str, role: str) -> str:
+    from backend.auth.audit import RequestMeta
+    from backend.auth.enrolment import issue_enrolment_link
+    from backend.auth.tables import Account
+
+    meta = RequestMeta(client_ip=CLI_META_CLIENT, user_agent="litestar iph", request_id="-")
+    token = await issue_enrolment_link(app.state.auth, email, Account.Role(role), meta)
+    return f"{app.state.settings.origin}/enrol/{token}"
+
+
+async def _demo_sign_in(app: Litestar) -> str:
+    """How to sign in as each demo account; fresh enrolment links for staff without a passkey."""
+    from backend.auth.tables import Account, Passkey
+    from backend.demo import DEMO_ACCOUNTS
+
+    lines = ["Demo accounts (sign-in codes and enrolment links also land in var/outbox):"]
+    for email, _, role in DEMO_ACCOUNTS:
+        account = await Account.objects().where(Account.email == email).first()
+        has_passkey = await Passkey.exists().where(Passkey.account == account.id)
+        if role == Account.Role.applicant or has_passkey:
+            lines.append(f"  {role:<10} {email}: sign in at /signin (passkey or e-mail code)")
+            continue
+        link = await _enrolment_link(app, email, role)
+        await app.state.auth.mail.send(email, "IP Handheld staff enrolment", link)
+        lines.append(f"  {role:<10} {email}: create a passkey at {link}")
+    return "\n".join(lines)
 
 
 async def _migrate() -> None:

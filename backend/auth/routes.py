@@ -7,12 +7,12 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, TooManyRequestsException
-from litestar.params import Body, FromPath, FromQuery, JSONBody
+from litestar.exceptions import TooManyRequestsException
+from litestar.params import Body, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
-from backend.auth import audit, service
-from backend.auth.guards import current_account, request_meta, signed_in
+from backend.auth import service
+from backend.auth.guards import request_meta
 from backend.auth.limits import RateLimited
 from backend.auth.schemas import (
     CeremonyOptions,
@@ -20,8 +20,6 @@ from backend.auth.schemas import (
     CodeForm,
     CodeRequestForm,
     RecoveryForm,
-    RegistrationAnswer,
-    RenameForm,
     SignInAnswer,
     SignUpForm,
 )
@@ -35,7 +33,7 @@ FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
-def _messages() -> dict[str, str]:
+def messages() -> dict[str, str]:
     _ = i18n.gettext
     return {
         "email": _("Enter an e-mail address like name@example.com."),
@@ -50,6 +48,10 @@ def _messages() -> dict[str, str]:
             "This is your only passkey. Create recovery codes first, so you can still sign in."
         ),
         "name-empty": _("Give the passkey a name."),
+        "confirm-delete": _("Tick the box to confirm that you want to delete your account."),
+        "link-invalid": _(
+            "This link has expired or was already used. Ask an administrator for a new one."
+        ),
     }
 
 
@@ -57,7 +59,7 @@ def _too_many(error: RateLimited) -> TooManyRequestsException:
     return TooManyRequestsException(headers={"Retry-After": str(error.retry_after)})
 
 
-def _sign_in(request: Request, account: Account, env: service.AuthEnvironment) -> None:
+def sign_in(request: Request, account: Account, env: service.AuthEnvironment) -> None:
     request.scope["session"] = signed_in_session(account, env.now_seconds())
     rotate_session(request.scope)
 
@@ -77,9 +79,9 @@ class AuthController(Controller):
     ) -> Template | Redirect:
         errors = {}
         if not EMAIL_PATTERN.match(data.email.strip()):
-            errors["email"] = _messages()["email"]
+            errors["email"] = messages()["email"]
         if not data.display_name.strip():
-            errors["display_name"] = _messages()["display_name"]
+            errors["display_name"] = messages()["display_name"]
         if errors:
             return Template(
                 "auth/signup.html", context={"values": data, "errors": errors}, status_code=400
@@ -91,7 +93,7 @@ class AuthController(Controller):
         self, request: Request, data: Annotated[CodeRequestForm, FORM]
     ) -> Template | Redirect:
         if not EMAIL_PATTERN.match(data.email.strip()):
-            context = {"next": safe_next(data.next), "errors": {"email": _messages()["email"]}}
+            context = {"next": safe_next(data.next), "errors": {"email": messages()["email"]}}
             return Template("auth/signin.html", context=context, status_code=400)
         return await _send_code(request, data.email, None, safe_next(data.next))
 
@@ -114,10 +116,10 @@ class AuthController(Controller):
         try:
             account = await service.verify_code(env, email, data.code, request_meta(request))
         except service.CodeProblem as problem:
-            context = {"email": email, "errors": {"code": _messages()[problem.reason]}}
+            context = {"email": email, "errors": {"code": messages()[problem.reason]}}
             return Template("auth/code.html", context=context, status_code=400)
         next_path = request.session.get("pending_next", "/account")
-        _sign_in(request, account, env)
+        sign_in(request, account, env)
         return Redirect(next_path, status_code=303)
 
     @post("/signin/recovery", status_code=200)
@@ -134,10 +136,10 @@ class AuthController(Controller):
         except service.SignInFailed:
             context = {
                 "next": safe_next(data.next),
-                "errors": {"recovery": _messages()["sign-in-failed"]},
+                "errors": {"recovery": messages()["sign-in-failed"]},
             }
             return Template("auth/signin.html", context=context, status_code=400)
-        _sign_in(request, account, env)
+        sign_in(request, account, env)
         return Redirect(safe_next(data.next), status_code=303)
 
     @post("/auth/passkeys/sign-in/options")
@@ -157,9 +159,9 @@ class AuthController(Controller):
         except RateLimited as error:
             raise _too_many(error) from error
         except service.SignInFailed:
-            result = CeremonyResult(ok=False, message=_messages()["sign-in-failed"])
+            result = CeremonyResult(ok=False, message=messages()["sign-in-failed"])
             return Response(result, status_code=400)
-        _sign_in(request, account, env)
+        sign_in(request, account, env)
         return Response(CeremonyResult(ok=True, redirect=safe_next(data.next, "/account")))
 
     @post("/signout", status_code=303)
@@ -180,99 +182,3 @@ async def _send_code(
     request.session["pending_email"] = service.normalise_email(email)
     request.session["pending_next"] = next_path
     return Redirect("/signin/code", status_code=303)
-
-
-class AccountController(Controller):
-    path = "/account"
-    guards = [signed_in]
-
-    @get("/", name="account")
-    async def account_page(self, request: Request) -> Template:
-        account = current_account(request)
-        return Template("auth/account.html", context=await _account_context(account))
-
-    @post("/passkeys/options")
-    async def registration_options(self, request: Request) -> CeremonyOptions:
-        options, ceremony = await service.begin_registration(
-            request.app.state.auth, current_account(request)
-        )
-        return CeremonyOptions(ceremony=ceremony, publicKey=options)
-
-    @post("/passkeys")
-    async def add_passkey(
-        self, request: Request, data: JSONBody[RegistrationAnswer]
-    ) -> Response[CeremonyResult]:
-        try:
-            await service.finish_registration(
-                request.app.state.auth,
-                current_account(request),
-                data.ceremony,
-                data.credential,
-                data.name,
-                request_meta(request),
-            )
-        except service.PasskeyProblem as problem:
-            result = CeremonyResult(ok=False, message=_messages()[problem.reason])
-            return Response(result, status_code=400)
-        return Response(CeremonyResult(ok=True, redirect="/account"))
-
-    @post("/passkeys/{passkey_id:int}/rename", status_code=303)
-    async def rename_passkey(
-        self, request: Request, passkey_id: FromPath[int], data: Annotated[RenameForm, FORM]
-    ) -> Redirect | Template:
-        account = current_account(request)
-        try:
-            await service.rename_passkey(account, passkey_id, data.name)
-        except service.PasskeyProblem as problem:
-            return await _account_problem(account, problem)
-        return Redirect("/account", status_code=303)
-
-    @post("/passkeys/{passkey_id:int}/remove", status_code=303)
-    async def remove_passkey(
-        self, request: Request, passkey_id: FromPath[int]
-    ) -> Redirect | Template:
-        account = current_account(request)
-        try:
-            await service.remove_passkey(account, passkey_id, request_meta(request))
-        except service.PasskeyProblem as problem:
-            return await _account_problem(account, problem)
-        return Redirect("/account", status_code=303)
-
-    @post("/recovery-codes", status_code=200)
-    async def new_recovery_codes(self, request: Request) -> Template:
-        codes = await service.new_recovery_codes(
-            request.app.state.auth, current_account(request), request_meta(request)
-        )
-        return Template(
-            "auth/recovery_codes.html",
-            context={"codes": codes},
-            headers={"Cache-Control": "no-store"},
-        )
-
-    @post("/sign-out-everywhere", status_code=303)
-    async def sign_out_everywhere(self, request: Request) -> Redirect:
-        await service.end_all_sessions(current_account(request), request_meta(request))
-        request.clear_session()
-        return Redirect("/signin", status_code=303)
-
-    @get("/activity")
-    async def activity(self, request: Request) -> Template:
-        events = await audit.events_of(current_account(request).id)
-        return Template("auth/activity.html", context={"events": events})
-
-
-async def _account_context(account: Account) -> dict:
-    return {
-        "account": account,
-        "passkeys": await service.passkeys_of(account.id),
-        "recovery_codes_left": await service.unused_recovery_codes(account.id),
-        "errors": {},
-    }
-
-
-async def _account_problem(account: Account, problem: service.PasskeyProblem) -> Template:
-    if problem.reason == "not-found":
-        raise NotFoundException
-    context = await _account_context(account)
-    context["errors"] = {"passkeys": _messages()[problem.reason]}
-    return Template("auth/account.html", context=context, status_code=400)

@@ -28,6 +28,10 @@ class RecoveryForm(msgspec.Struct):
     next: str = "/account"
 
 
+class DeleteForm(msgspec.Struct):
+    confirm: str = ""
+
+
 class RenameForm(msgspec.Struct):
     name: str = ""
 

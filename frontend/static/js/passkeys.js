@@ -55,11 +55,11 @@ async function setUpSignIn(box) {
 }
 
 async function register(box) {
-  const { data: options } = await postJSON("/account/passkeys/options");
+  const { data: options } = await postJSON(box.dataset.optionsUrl);
   const credential = await navigator.credentials.create({
     publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey),
   });
-  const { ok, data } = await postJSON("/account/passkeys", {
+  const { ok, data } = await postJSON(box.dataset.finishUrl, {
     ceremony: options.ceremony,
     credential: credential.toJSON(),
   });
