@@ -472,3 +472,8 @@ async def end_all_sessions(account: Account, meta: RequestMeta) -> None:
     await audit.record(
         "signed-out-everywhere", "success", meta, actor_id=account.id, actor_role=account.role
     )
+
+
+async def remember_locale(account: Account, locale: str) -> None:
+    """The account's language, used on any device where no language was chosen yet."""
+    await Account.update({Account.locale: locale}).where(Account.id == account.id)

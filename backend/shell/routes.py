@@ -11,6 +11,8 @@ from litestar.exceptions import ValidationException
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
+from backend.auth import service as auth_service
+from backend.auth.guards import current_account
 from backend.core import i18n
 from backend.core.htmx import VARY_ON_HTMX, wants_fragment
 from backend.core.static_assets import StaticAssets
@@ -78,6 +80,9 @@ class ShellController(Controller):
     ) -> Redirect:
         if data.locale not in i18n.LOCALES:
             raise ValidationException(detail="unknown locale")
+        if account := current_account(request):
+            await auth_service.remember_locale(account, data.locale)
+            request.session["locale"] = data.locale
         cookie = _preference_cookie(request, i18n.LOCALE_COOKIE, data.locale)
         return Redirect(safe_next(data.next), status_code=303, cookies=[cookie])
 

@@ -125,3 +125,16 @@ async def test_session_cookies_are_httponly_and_samesite(registered: Person) -> 
         if value.startswith("iph_session=")
     )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+async def test_a_signed_in_persons_language_choice_follows_them_to_a_new_device(
+    registered: Person, app, mailbox
+) -> None:
+    await registered.sign_in_with_passkey()
+    await registered.post_form("/preferences/locale", {"locale": "en", "next": "/"})
+    async with serve(app) as new_device:
+        other = Person(new_device, mailbox)
+        other.email, other.authenticator = registered.email, registered.authenticator
+        await other.sign_in_with_passkey()
+        page = await new_device.get("/account")
+    assert '<html lang="en"' in page.text
