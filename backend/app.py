@@ -43,10 +43,16 @@ from backend.core.static_assets import (
     StaticAssets,
 )
 from backend.core.templating import configure_jinja
+from backend.inquiries.reminders import send_deadline_reminders
+from backend.inquiries.routes import MyRecordsController, RecordController, StaffRecordsController
+from backend.inquiries.stages import kind_name, stage_view
 from backend.notifications.email import mail_sender_for
+from backend.notifications.routes import InboxController
+from backend.notifications.service import Notifier
 from backend.settings import Settings
 from backend.shell.routes import ShellController
 
+DOMAIN_TEMPLATE_GLOBALS = {"stage_view_of": stage_view, "kind_name": kind_name}
 # Static URLs carry their content hash (?v=…), so a year of caching is safe.
 IMMUTABLE = CacheControlHeader(max_age=365 * 24 * 3600, public=True)
 # Requests that must never be throttled or that serve immutable files.
@@ -97,6 +103,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lambda: audit.purge_older_than(settings.audit_retention_days, auth.clock()),
     )
 
+    notifier = Notifier(auth.mail)
+    scheduler.every(
+        24 * 3600,
+        "deadline-reminders",
+        lambda: send_deadline_reminders(auth.clock().date(), notifier),
+    )
+
     async def start() -> None:
         await database.open_engine(engine)
         await scheduler.start()
@@ -113,6 +126,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PrivacyController,
             EnrolmentController,
             AdminAuditController,
+            RecordController,
+            MyRecordsController,
+            StaffRecordsController,
+            InboxController,
             healthz,
             readyz,
             create_static_files_router(
@@ -164,7 +181,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR,
             engine=JinjaTemplateEngine,
-            engine_callback=lambda jinja: configure_jinja(jinja, assets),
+            engine_callback=lambda jinja: configure_jinja(jinja, assets, DOMAIN_TEMPLATE_GLOBALS),
         ),
         openapi_config=OpenAPIConfig(title="IP Handheld API", version="1", path="/schema"),
         stores=registry,
@@ -179,6 +196,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "assets": assets,
                 "service_worker_source": _service_worker_source(assets),
                 "auth": auth,
+                "notify": notifier,
             }
         ),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -51,6 +52,32 @@ def setup(app: Litestar) -> None:
 def create_staff(app: Litestar, email: str, role: str) -> None:
     link = asyncio.run(_with_engine(app, _enrolment_link(app, email, role)))
     click.echo(f"One-time enrolment link for {email} ({role}), valid 24 hours:\n{link}")
+
+
+@iph_group.group(name="import", cls=LitestarGroup, help="Import data files.")
+def import_group() -> None:
+    pass
+
+
+@import_group.command(
+    "records", help="Import records from CSV or JSON Lines (docs/import-records.md)."
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_records(app: Litestar, file: Path) -> None:
+    from rich.progress import Progress
+
+    from backend.inquiries.importer import import_file
+
+    with Progress() as progress:
+        task = progress.add_task(f"importing {file.name}", total=None)
+        result = asyncio.run(
+            _with_engine(app, import_file(file, lambda n: progress.advance(task, n)))
+        )
+    for problem in result.problems:
+        click.echo(f"{file}:{problem.line}: {problem.message}", err=True)
+    if result.problems:
+        raise click.ClickException(f"{len(result.problems)} problem(s): nothing was imported")
+    click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
 
 
 CLI_META_CLIENT = "cli"

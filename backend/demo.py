@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from backend.auth import service as auth_service
 from backend.auth.tables import Account
+from backend.inquiries.demo import load_demo_records
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, Account.Role], ...] = (
     ("applicant@demo.iph.example", "张三 (demo applicant)", Account.Role.applicant),
@@ -13,9 +16,12 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, Account.Role], ...] = (
 )
 
 
-async def load_demo_data() -> int:
+async def load_demo_data(today: dt.date | None = None) -> int:
     """Returns how many rows were created."""
     created = 0
     for email, name, role in DEMO_ACCOUNTS:
         created += await auth_service.ensure_account(email, name, role)
+    applicant = await Account.objects().where(Account.email == DEMO_ACCOUNTS[0][0]).first()
+    today = today or dt.datetime.now(dt.UTC).date()
+    created += await load_demo_records(applicant.id, today)
     return created

@@ -7,4 +7,10 @@ from backend.settings import Settings
 
 DB = engine_for(Settings.from_env())
 
-APP_REGISTRY = AppRegistry(apps=["backend.auth.piccolo_app"])
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "backend.auth.piccolo_app",
+        "backend.inquiries.piccolo_app",
+        "backend.notifications.piccolo_app",
+    ]
+)

@@ -740,11 +740,16 @@ def render(
     return "\n".join(out) + "\n"
 
 
-def write_readme(section: str) -> None:
+def readme_marks() -> tuple[str, int, int]:
     text = README.read_text() if README.exists() else ""
     start, end = text.find(FIGURES_START), text.find(FIGURES_END)
     if start < 0 or end < start:
         sys.exit(f"bench: {README} has no figures marks ({FIGURES_START} … {FIGURES_END})")
+    return text, start, end
+
+
+def write_readme(section: str) -> None:
+    text, start, end = readme_marks()
     head = text[: start + len(FIGURES_START)]
     README.write_text(f"{head}\n{section}{text[end:]}")
     log(f"figures written to {README.relative_to(ROOT)}")
@@ -815,6 +820,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary var dir and logs")
     args = parser.parse_args()
 
+    if args.write:
+        readme_marks()  # fail now, not after the run
     wrk = ensure_wrk()
     plan = cpu_plan()
     settings = LoadPlan(

@@ -75,6 +75,7 @@ from litestar import Litestar  # noqa: E402
 from backend.app import create_app  # noqa: E402
 from backend.core import database  # noqa: E402
 from backend.settings import Settings  # noqa: E402
+from tests.people import Person  # noqa: E402
 
 PROFILE = "postgresql+redis" if TEST_POSTGRES_URL else "sqlite+file"
 
@@ -205,3 +206,19 @@ def make_app(app: Litestar) -> Iterator[Callable[..., Litestar]]:
 
     yield build
     database.bind_tables(app.state.engine)
+
+
+@pytest.fixture
+async def person(app: Litestar, mailbox: Mailbox) -> AsyncIterator[Person]:
+    """Someone with a browser and an authenticator, not signed up yet."""
+    async with serve(app) as browser:
+        yield Person(browser, mailbox)
+
+
+@pytest.fixture
+async def registered(person: Person) -> Person:
+    """Signed up, with one passkey, then signed out."""
+    await person.sign_up()
+    assert (await person.add_passkey()).status_code == 201
+    await person.sign_out()
+    return person

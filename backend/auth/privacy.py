@@ -11,6 +11,7 @@ from backend.auth.audit import RequestMeta
 from backend.auth.schemas import AccountExport
 from backend.auth.service import unused_recovery_codes
 from backend.auth.tables import Account, AuditEvent, Passkey
+from backend.core.database import write_transaction
 
 
 def _iso(value) -> str | None:
@@ -57,7 +58,7 @@ def _event(event: AuditEvent) -> dict:
 
 async def delete_account(account: Account, meta: RequestMeta) -> None:
     """Passkeys, recovery codes and enrolment links go with the account (ON DELETE CASCADE)."""
-    async with Account._meta.db.transaction():
+    async with write_transaction(Account._meta.db):
         await audit.record(
             "account-deleted", "success", meta, actor_id=account.id, actor_role=account.role
         )

@@ -32,6 +32,7 @@ from backend.auth.passkeys import (
 )
 from backend.auth.tables import Account, Passkey, RecoveryCode
 from backend.core import i18n
+from backend.core.database import write_transaction
 from backend.notifications.email import MailSender
 
 CODE_LIFETIME = timedelta(minutes=10)
@@ -374,7 +375,7 @@ async def new_recovery_codes(
         "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))
         for _ in range(RECOVERY_CODE_COUNT)
     ]
-    async with Account._meta.db.transaction():
+    async with write_transaction(Account._meta.db):
         await RecoveryCode.delete().where(RecoveryCode.account == account.id)
         await RecoveryCode.insert(
             *(RecoveryCode(account=account.id, code_hash=env.keyed_hash(code)) for code in codes)
@@ -477,3 +478,10 @@ async def end_all_sessions(account: Account, meta: RequestMeta) -> None:
 async def remember_locale(account: Account, locale: str) -> None:
     """The account's language, used on any device where no language was chosen yet."""
     await Account.update({Account.locale: locale}).where(Account.id == account.id)
+
+
+async def check_limit(
+    name: str, attempts: int, window_seconds: int, subject: str, now: int
+) -> None:
+    """For other domains: count one attempt under a named limit (raises limits.RateLimited)."""
+    await limits.check(limits.Limit(name, attempts, window_seconds), subject, now)

@@ -62,3 +62,13 @@ def bind_tables(engine: Engine) -> None:
 
     for table in Finder().get_table_classes():
         table._meta.db = engine
+
+
+def write_transaction(engine: Engine):
+    """A transaction that will write: IMMEDIATE on SQLite, so concurrent writers queue on the
+    busy timeout instead of failing with "database is locked" (SECURITY.md gotcha 9)."""
+    if isinstance(engine, SQLiteEngine):
+        from piccolo.engine.sqlite import TransactionType
+
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()

@@ -131,3 +131,16 @@ def locale_for_connection(cookies: dict[str, str], headers, session: dict | None
     return negotiate_locale(
         cookies.get(LOCALE_COOKIE), account_locale, headers.get("accept-language")
     )
+
+
+class using_locale:
+    """Render something in another person's language (a notification), then switch back."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def __enter__(self) -> None:
+        self._token = _current_locale.set(self.locale if self.locale in LOCALES else DEFAULT_LOCALE)
+
+    def __exit__(self, *_: object) -> None:
+        _current_locale.reset(self._token)

@@ -6,12 +6,18 @@ session-scoped event loop; the sync API refuses to run inside a running loop.
 Offline tests stop their own server rather than rely on `context.set_offline(True)`, which does
 not cut the service worker's own fetches (SECURITY.md gotcha 8): a stopped server fails every
 request the page or the worker makes, with no experimental Playwright switch needed.
+
+The browser uses http://localhost:<port>, the server's IPH_ORIGIN (a WebAuthn RP ID must be a
+domain, never an IP address; the app's defaults to the origin's host), and the app's mail goes to
+`mail_catcher`, a real SMTP server (aiosmtpd), where sign-in tests read their codes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -22,6 +28,9 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
@@ -49,6 +58,7 @@ PHONE = {
     "locale": "zh-CN",
 }
 SERVER_START_TIMEOUT = 30.0
+MAIL_TIMEOUT = 10.0
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -69,13 +79,24 @@ class LiveServer:
 
     `stop()` and `start()` may be called from a test that needs the server gone (offline tests:
     SECURITY.md gotcha 8) and back again; the database under the var dir survives a restart.
+
+    `host` is the name the browser uses (the origin, IPH_ORIGIN); the server always listens on
+    127.0.0.1. `settings` adds IPH_* variables of the test's own (IPH_SMTP_URL, for one).
     """
 
-    def __init__(self, var_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self,
+        var_dir: Path,
+        port: int | None = None,
+        *,
+        host: str = "127.0.0.1",
+        settings: dict[str, str] | None = None,
+    ) -> None:
         self.var_dir = var_dir
         self.port = port or _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.log_path = var_dir / "server.log"
+        self.settings = dict(settings or {})
         self._process: subprocess.Popen[bytes] | None = None
 
     def _environ(self) -> dict[str, str]:
@@ -93,6 +114,7 @@ class LiveServer:
             PICCOLO_CONF="backend.piccolo_conf",
             PYTHONUNBUFFERED="1",
         )
+        environ.update(self.settings)
         return environ
 
     def _litestar(self, *args: str) -> list[str]:
@@ -142,7 +164,8 @@ class LiveServer:
             if not self.running:
                 raise RuntimeError(f"the server exited while starting:\n{self.log_tail()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:
+                ready_url = f"http://127.0.0.1:{self.port}/readyz"
+                with urllib.request.urlopen(ready_url, timeout=2) as response:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -174,10 +197,43 @@ class LiveServer:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
+class MailCatcher:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd, in its own thread) keeping what it receives."""
+
+    def __init__(self) -> None:
+        self.smtp_url = ""  # set once the server listens
+        self.received: list[tuple[list[str], EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd's hook
+        message = message_from_bytes(envelope.content, policy=default_policy)
+        self.received.append(([address.lower() for address in envelope.rcpt_tos], message))
+        return "250 OK"
+
+    def messages_to(self, address: str) -> list[EmailMessage]:
+        return [message for to, message in self.received if address.lower() in to]
+
+    async def code_for(self, address: str, *, after: int = 0) -> str:
+        """The 6-digit code in the newest message to `address` beyond the first `after` ones.
+
+        The app sends the mail before it answers the request that asked for it, so the message is
+        normally here already; the deadline only covers a slow SMTP hand-over.
+        """
+        deadline = time.monotonic() + MAIL_TIMEOUT
+        while len(messages := self.messages_to(address)) <= after:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no mail to {address} after {MAIL_TIMEOUT} s")
+            await asyncio.sleep(0.05)
+        body = messages[-1].get_body(preferencelist=("plain",))
+        assert body is not None, messages[-1]
+        match = re.search(r"(?<!\d)(\d{6})(?!\d)", body.get_content())
+        assert match, body.get_content()
+        return match.group(1)
+
+
 @contextlib.contextmanager
-def _running_server() -> Iterator[LiveServer]:
+def _running_server(mail: MailCatcher) -> Iterator[LiveServer]:
     var_dir = Path(tempfile.mkdtemp(prefix="iph-browser-"))
-    server = LiveServer(var_dir)
+    server = LiveServer(var_dir, host="localhost", settings={"IPH_SMTP_URL": mail.smtp_url})
     try:
         server.setup()
         server.start()
@@ -200,16 +256,28 @@ def chromium_executable() -> str:
 
 
 @pytest.fixture(scope="session")
-def live_server() -> Iterator[LiveServer]:
+def mail_catcher() -> Iterator[MailCatcher]:
+    from aiosmtpd.controller import Controller
+
+    catcher = MailCatcher()
+    controller = Controller(catcher, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    catcher.smtp_url = f"smtp://127.0.0.1:{controller.port}"
+    yield catcher
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(mail_catcher: MailCatcher) -> Iterator[LiveServer]:
     """The app on a free port with a freshly set-up database, for the whole session."""
-    with _running_server() as server:
+    with _running_server(mail_catcher) as server:
         yield server
 
 
 @pytest.fixture
-def private_server() -> Iterator[LiveServer]:
+def private_server(mail_catcher: MailCatcher) -> Iterator[LiveServer]:
     """A server of the test's own, for tests that stop it (the others keep theirs)."""
-    with _running_server() as server:
+    with _running_server(mail_catcher) as server:
         yield server
 
 

@@ -1,0 +1,1 @@
+"""Patent and trademark records, number rules, status timelines and deadlines."""

@@ -1,0 +1,192 @@
+"""Record pages: public look-up and search, "My IP", and the staff status change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, TooManyRequestsException, ValidationException
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from backend.auth.guards import current_account, request_meta, role_in, signed_in
+from backend.auth.limits import RateLimited
+from backend.auth.tables import Account
+from backend.core import i18n
+from backend.core.htmx import VARY_ON_HTMX, wants_fragment
+from backend.inquiries import reminders, service
+from backend.inquiries.numbers import InvalidNumber
+from backend.inquiries.schemas import BindForm, PublicRecord, StatusChangeForm
+from backend.inquiries.stages import STAGES, stage_order, stage_view
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def _today(request: Request) -> dt.date:
+    return request.app.state.auth.clock().date()
+
+
+def _looks_like_a_number(text: str) -> bool:
+    digits = sum(char.isdigit() for char in text)
+    return digits >= 6 and digits >= len(text.replace(" ", "")) // 2
+
+
+class RecordController(Controller):
+    @get("/records", name="records")
+    async def search(self, request: Request, q: FromQuery[str] = "") -> Template:
+        query, problem = q.strip()[:100], ""
+        results = await service.search(query)
+        if query and not results and _looks_like_a_number(query):
+            problem = _number_problem(query)
+        context = {"query": query, "results": results, "problem": problem}
+        template = "inquiries/_results.html" if wants_fragment(request) else "inquiries/search.html"
+        return Template(template, context=context, headers={"Vary": VARY_ON_HTMX})
+
+    @get("/records/{number:str}", name="record")
+    async def record(self, number: FromPath[str]) -> Template:
+        record = await _public_or_404(number)
+        return Template(
+            "inquiries/record.html",
+            context={
+                "record": await service.public_record(record),
+                "stages": [stage_view(code) for code in stage_order(record.kind)],
+            },
+        )
+
+    @get("/api/v1/records/{number:str}", tags=["records"])
+    async def api_record(self, number: FromPath[str]) -> PublicRecord:
+        """The public fields and timeline of a record, by its number in any typed form."""
+        return await service.public_record(await _public_or_404(number))
+
+
+def _number_problem(text: str) -> str:
+    try:
+        service.parse_number(text)
+    except InvalidNumber as error:
+        return service.invalid_number_message(error)
+    return i18n.gettext(
+        "%(number)s is a valid number, but we hold no record of it. Records appear here a few "
+        "days after filing."
+    ) % {"number": service.parse_number(text).canonical}
+
+
+async def _public_or_404(number: str):
+    try:
+        return await service.record_by_number(number)
+    except InvalidNumber as error:
+        raise ValidationException(detail=service.invalid_number_message(error)) from error
+    except service.RecordNotFound as error:
+        raise NotFoundException from error
+
+
+class MyRecordsController(Controller):
+    path = "/my/records"
+    guards = [signed_in]
+
+    @get("/", name="my-records")
+    async def my_records(
+        self, request: Request, kind: FromQuery[str] = "", action: FromQuery[str] = ""
+    ) -> Template:
+        rows = await service.my_records(
+            current_account(request), _today(request), kind=kind, needs_action=action == "1"
+        )
+        context = {"rows": rows, "kind": kind, "action": action, "errors": {}, "values": {}}
+        template = (
+            "inquiries/_my_list.html" if wants_fragment(request) else "inquiries/my_records.html"
+        )
+        return Template(template, context=context, headers={"Vary": VARY_ON_HTMX})
+
+    @post("/bind", status_code=303)
+    async def bind(self, request: Request, data: Annotated[BindForm, FORM]) -> Redirect | Template:
+        account = current_account(request)
+        now = request.app.state.auth.now_seconds()
+        try:
+            record = await service.bind_record(
+                account, data.number, data.code, request_meta(request), now
+            )
+        except RateLimited as error:
+            raise TooManyRequestsException(
+                headers={"Retry-After": str(error.retry_after)}
+            ) from error
+        except (service.BindingRefused, InvalidNumber):
+            return await _bind_problem(request, account, data)
+        return Redirect(f"/my/records/{record.number}", status_code=303)
+
+    @post("/request", status_code=303)
+    async def request_approval(
+        self, request: Request, data: Annotated[BindForm, FORM]
+    ) -> Redirect | Template:
+        account = current_account(request)
+        try:
+            await service.request_binding_approval(account, data.number)
+        except (service.BindingRefused, InvalidNumber):
+            return await _bind_problem(request, account, data)
+        return Redirect("/my/records?requested=1", status_code=303)
+
+    @get("/{number:str}", name="my-record")
+    async def my_record(self, request: Request, number: FromPath[str]) -> Template:
+        try:
+            record = await service.my_record(current_account(request), number)
+        except service.RecordNotFound as error:
+            raise NotFoundException from error
+        return Template(
+            "inquiries/my_record.html",
+            context={
+                "record": await service.public_record(record),
+                "deadline": service.next_deadline(record, _today(request)),
+                "stages": [stage_view(code) for code in stage_order(record.kind)],
+            },
+            headers={"Cache-Control": "private, no-store"},
+        )
+
+
+async def _bind_problem(request: Request, account: Account, data: BindForm) -> Template:
+    rows = await service.my_records(account, _today(request))
+    message = i18n.gettext(
+        "We could not bind this record: check the number and the binding code on the "
+        "office's notice, or ask staff to approve it."
+    )
+    context = {
+        "rows": rows,
+        "kind": "",
+        "action": "",
+        "errors": {"number": message},
+        "values": data,
+    }
+    return Template("inquiries/my_records.html", context=context, status_code=400)
+
+
+class StaffRecordsController(Controller):
+    path = "/staff/records"
+    guards = [role_in(Account.Role.staff, Account.Role.supervisor, Account.Role.admin)]
+
+    @get("/{number:str}")
+    async def record(self, request: Request, number: FromPath[str]) -> Template:
+        record = await _public_or_404(number)
+        return Template(
+            "inquiries/staff_record.html",
+            context={
+                "record": await service.public_record(record),
+                "stages": [stage_view(code) for code in stage_order(record.kind)],
+                "errors": {},
+            },
+        )
+
+    @post("/{number:str}/status", status_code=303)
+    async def change_status(
+        self, request: Request, number: FromPath[str], data: Annotated[StatusChangeForm, FORM]
+    ) -> Redirect:
+        record = await _public_or_404(number)
+        if data.stage not in STAGES or data.stage not in stage_order(record.kind):
+            raise ValidationException(detail="unknown stage")
+        await reminders.record_status_change(
+            record,
+            data,
+            _today(request),
+            request.app.state.notify,
+            request_meta(request),
+            current_account(request),
+        )
+        return Redirect(f"/staff/records/{record.number}", status_code=303)

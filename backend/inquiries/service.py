@@ -1,0 +1,303 @@
+"""Records: look-up by any typed number, search, timelines, binding to accounts, deadlines.
+
+The examination system is outside this project; its default adapter is our own database,
+loaded by `litestar iph import records` and changed by staff in the console.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+
+from backend.auth.audit import RequestMeta
+from backend.auth.service import check_limit
+from backend.auth.tables import Account
+from backend.core import i18n
+from backend.core.database import write_transaction
+from backend.inquiries import deadlines
+from backend.inquiries.numbers import InvalidNumber, parse_number
+from backend.inquiries.schemas import DeadlineView, MyRecordRow, PublicRecord, TimelineEntry
+from backend.inquiries.stages import STAGES, stage_view
+from backend.inquiries.tables import Record, RecordBinding, StatusEvent
+
+SEARCH_LIMIT = 20
+BIND_ATTEMPTS = ("bind-account", 10, 3600)
+
+
+class RecordNotFound(Exception):
+    """No such record, or (for personal pages) not bound to this account: same answer."""
+
+
+class BindingRefused(Exception):
+    pass
+
+
+def binding_code_hash(number: str, code: str) -> str:
+    return hashlib.sha256(f"{number}:{code.strip().upper()}".encode()).hexdigest()
+
+
+async def record_by_number(text: str) -> Record:
+    """Raises InvalidNumber (with the reason) or RecordNotFound (valid, but not held here)."""
+    number = parse_number(text).canonical
+    record = await Record.objects().where(Record.number == number).first()
+    if record is None:
+        raise RecordNotFound(number)
+    return record
+
+
+async def search(query: str, limit: int = SEARCH_LIMIT) -> list[Record]:
+    """A number in any typed form finds its record; other text matches title or applicant."""
+    query = query.strip()[:100]
+    if not query:
+        return []
+    try:
+        return [await record_by_number(query)]
+    except (InvalidNumber, RecordNotFound):
+        pass
+    pattern = f"%{query}%"
+    return (
+        await Record.objects()
+        .where(Record.title.like(pattern) | Record.applicants.like(pattern))
+        .order_by(Record.filing_date, ascending=False)
+        .limit(limit)
+    )
+
+
+async def timeline_of(record: Record) -> list[TimelineEntry]:
+    events = (
+        await StatusEvent.objects()
+        .where(StatusEvent.record == record.id)
+        .order_by(StatusEvent.occurred_on)
+        .order_by(StatusEvent.id)
+    )
+    return [
+        TimelineEntry(
+            occurred_on=event.occurred_on,
+            stage=event.stage,
+            stage_name=stage_view(event.stage).name,
+            official_status=event.official_status,
+            note=event.note,
+            document=event.document,
+        )
+        for event in events
+    ]
+
+
+async def public_record(record: Record) -> PublicRecord:
+    stage = stage_view(record.stage)
+    return PublicRecord(
+        number=record.number,
+        kind=record.kind,
+        title=record.title,
+        nice_classes=[c for c in record.nice_classes.split(",") if c],
+        filing_date=record.filing_date,
+        granted_on=record.granted_on,
+        applicants=[a for a in record.applicants.split("; ") if a],
+        agent=record.agent,
+        stage=record.stage,
+        stage_name=stage.name,
+        stage_meaning=stage.meaning,
+        next_step=stage.next_step,
+        official_status=record.official_status,
+        timeline=await timeline_of(record),
+    )
+
+
+def next_deadline(record: Record, today: dt.date) -> DeadlineView | None:
+    """The annual fee of a patent in force, or the renewal of a registered mark."""
+    if record.kind == Record.Kind.trademark:
+        if record.stage != "tm_registered" or record.granted_on is None:
+            return None
+        window = deadlines.trademark_renewal(record.granted_on, today)
+        return DeadlineView(
+            kind="renewal",
+            due_date=window.expiry,
+            days_left=window.days_until_expiry,
+            state=window.state,
+            grace_end=window.grace_end,
+        )
+    if record.stage not in {"in_force", "grant_formalities"} or record.granted_on is None:
+        return None
+    due = deadlines.annual_fee_due(
+        record.kind,
+        record.filing_date,
+        record.granted_on,
+        today,
+        paid_through=record.fees_paid_year or None,
+    )
+    if due is None:
+        return None
+    return DeadlineView(
+        kind="annual-fee",
+        due_date=due.due_date,
+        days_left=due.days_until_due,
+        state=due.state,
+        amount_yuan=due.amount_yuan,
+        surcharge_yuan=due.surcharge_yuan,
+        grace_end=due.grace_end,
+        patent_year=due.patent_year,
+    )
+
+
+# A person's own records.
+
+
+async def bind_record(
+    account: Account, number_text: str, code: str, meta: RequestMeta, now: int
+) -> Record:
+    """Bind with the office-issued code. Wrong code, unknown number: the same refusal."""
+    await check_limit(*BIND_ATTEMPTS, subject=str(account.id), now=now)
+    try:
+        record = await record_by_number(number_text)
+    except RecordNotFound as error:
+        raise BindingRefused from error
+    expected = record.binding_code_hash
+    if not expected or not hmac.compare_digest(expected, binding_code_hash(record.number, code)):
+        raise BindingRefused
+    await _bind(account, record, RecordBinding.Status.bound)
+    return record
+
+
+async def request_binding_approval(account: Account, number_text: str) -> Record:
+    """No code at hand: staff check the person's entitlement and approve."""
+    try:
+        record = await record_by_number(number_text)
+    except RecordNotFound as error:
+        raise BindingRefused from error
+    await _bind(account, record, RecordBinding.Status.pending)
+    return record
+
+
+async def _bind(account: Account, record: Record, status: str) -> None:
+    existing = (
+        await RecordBinding.objects()
+        .where((RecordBinding.account == account.id) & (RecordBinding.record == record.id))
+        .first()
+    )
+    if existing is None:
+        await RecordBinding(account=account.id, record=record.id, status=status).save()
+    elif existing.status != RecordBinding.Status.bound:
+        await RecordBinding.update({RecordBinding.status: status}).where(
+            RecordBinding.id == existing.id
+        )
+
+
+async def my_records(
+    account: Account, today: dt.date, kind: str = "", needs_action: bool = False
+) -> list[MyRecordRow]:
+    """Bound records, the ones with the nearest deadline first."""
+    query = Record.objects().where(
+        Record.id.is_in(
+            RecordBinding.select(RecordBinding.record).where(
+                (RecordBinding.account == account.id)
+                & (RecordBinding.status == RecordBinding.Status.bound)
+            )
+        )
+    )
+    if kind in {"patent", "trademark"}:
+        query = query.where(
+            (Record.kind == "trademark") if kind == "trademark" else (Record.kind != "trademark")
+        )
+    rows = [_row(record, today) for record in await query]
+    if needs_action:
+        rows = [row for row in rows if _needs_action(row)]
+    far = dt.date.max
+    return sorted(
+        rows, key=lambda row: (row.deadline.due_date if row.deadline else far, row.number)
+    )
+
+
+def _needs_action(row: MyRecordRow) -> bool:
+    deadline = row.deadline
+    return row.needs_action or (
+        deadline is not None
+        and (deadline.state in {"grace", "lapsed", "open"} or 0 <= deadline.days_left <= 30)
+    )
+
+
+def _row(record: Record, today: dt.date) -> MyRecordRow:
+    stage = stage_view(record.stage)
+    return MyRecordRow(
+        number=record.number,
+        kind=record.kind,
+        title=record.title,
+        stage=record.stage,
+        stage_name=stage.name,
+        needs_action=stage.needs_action,
+        deadline=next_deadline(record, today),
+    )
+
+
+async def my_record(account: Account, number_text: str) -> Record:
+    """The record, if bound to this account; otherwise RecordNotFound (not 'forbidden')."""
+    try:
+        record = await record_by_number(number_text)
+    except InvalidNumber as error:
+        raise RecordNotFound from error
+    bound = await RecordBinding.exists().where(
+        (RecordBinding.account == account.id)
+        & (RecordBinding.record == record.id)
+        & (RecordBinding.status == RecordBinding.Status.bound)
+    )
+    if not bound:
+        raise RecordNotFound(record.number)
+    return record
+
+
+async def bound_account_ids(record: Record) -> list[int]:
+    rows = await RecordBinding.select(RecordBinding.account).where(
+        (RecordBinding.record == record.id) & (RecordBinding.status == RecordBinding.Status.bound)
+    )
+    return [row["account"] for row in rows]
+
+
+async def change_status(
+    record: Record, stage: str, official_status: str, note: str, document: str, on: dt.date
+) -> StatusEvent:
+    """Staff move a record on: a timeline event and the record's current stage, together."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}")
+    async with write_transaction(Record._meta.db):
+        event = StatusEvent(
+            record=record.id,
+            occurred_on=on,
+            stage=stage,
+            official_status=official_status[:60],
+            note=note[:500],
+            document=document[:200],
+        )
+        await event.save()
+        await Record.update(
+            {
+                Record.stage: stage,
+                Record.official_status: official_status[:60],
+                Record.updated_at: dt.datetime.now(dt.UTC),
+            }
+        ).where(Record.id == record.id)
+    return event
+
+
+def invalid_number_message(error: InvalidNumber) -> str:
+    _ = i18n.gettext
+    messages = {
+        "empty": _("Enter an application number, for example 2017 1 0601862.3."),
+        "not-a-number": _("An application number has only digits, a dot and perhaps X or CN/ZL."),
+        "wrong-length": _(
+            "This number has the wrong length: patents have 8 or 12 digits and a check "
+            "character, trademarks 7 or 8 digits."
+        ),
+        "unknown-year": _(
+            "The year at the start of this number is not possible: old numbers start with "
+            "85–99 or 00–03, current ones with 2003 or later."
+        ),
+        "unknown-type": _(
+            "The digit after the year should be 1, 2, 3, 8 or 9 (the kind of patent)."
+        ),
+        "check-digit": _(
+            "This number is not valid: with these digits the check character should be "
+            "%(expected)s. Check the number on your notice."
+        )
+        % {"expected": error.expected_check},
+    }
+    return messages.get(error.reason_code, messages["not-a-number"])

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from enum import StrEnum
+
+from piccolo.columns import Date, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from backend.auth.tables import Account
+
+
+class Record(Table, help_text="A patent or trademark application as the office holds it."):
+    class Kind(StrEnum):
+        invention = "invention"
+        utility_model = "utility_model"
+        design = "design"
+        trademark = "trademark"
+
+    number = Varchar(length=20, unique=True, index=True, help_text="Canonical number.")
+    kind = Varchar(length=20, choices=Kind, index=True)
+    title = Varchar(length=300, index=True, help_text="Title of the patent or the mark's name.")
+    mark_image = Varchar(length=300, default="", help_text="Static path of the mark's image.")
+    nice_classes = Varchar(length=100, default="", help_text="Comma-separated Nice classes.")
+    filing_date = Date()
+    granted_on = Date(null=True, default=None, help_text="Grant (patent) or registration date.")
+    fees_paid_year = Integer(
+        default=0, help_text="Patents: the last patent year whose annual fee is paid."
+    )
+    applicants = Varchar(length=500, index=True, help_text="Applicants, '; '-separated.")
+    agent = Varchar(length=200, default="")
+    stage = Varchar(length=30, index=True, help_text="Plain stage code (stages.py).")
+    official_status = Varchar(length=60, help_text="The office's own status string.")
+    binding_code_hash = Varchar(
+        length=64, default="", help_text="SHA-256 of number:code, the code the office issued."
+    )
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class StatusEvent(Table, help_text="One step of a record's timeline."):
+    record = ForeignKey(references=Record, on_delete=OnDelete.cascade, index=True)
+    occurred_on = Date()
+    stage = Varchar(length=30)
+    official_status = Varchar(length=60)
+    note = Varchar(length=500, default="")
+    document = Varchar(length=200, default="", help_text="Name of the notice issued, if any.")
+
+
+class RecordBinding(Table, help_text="A record bound to the account of its holder."):
+    class Status(StrEnum):
+        bound = "bound"
+        pending = "pending"  # waiting for staff approval
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    record = ForeignKey(references=Record, on_delete=OnDelete.cascade, index=True)
+    status = Varchar(length=10, choices=Status, default=Status.bound)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from piccolo.columns import Boolean, ForeignKey, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from backend.auth.tables import Account
+
+
+class InboxEntry(Table, help_text="The in-app inbox: always written, whatever else is sent."):
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=20, help_text="status | deadline")
+    title = Varchar(length=200)
+    body = Text(default="")
+    link = Varchar(length=300, default="")
+    dedupe_key = Varchar(
+        length=120, unique=True, help_text="account:kind:subject; a reminder is written once."
+    )
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    read_at = Timestamptz(null=True, default=None)
+
+
+class NotificationPreference(Table, help_text="Per-kind opt-in for e-mail and Web Push."):
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=20)
+    email = Boolean(default=False)
+    push = Boolean(default=False)
