@@ -18,7 +18,7 @@ from backend.core import i18n
 from backend.core.htmx import VARY_ON_HTMX, wants_fragment
 from backend.inquiries import reminders, service
 from backend.inquiries.numbers import InvalidNumber
-from backend.inquiries.schemas import BindForm, PublicRecord, StatusChangeForm
+from backend.inquiries.schemas import BindForm, BindingDecision, PublicRecord, StatusChangeForm
 from backend.inquiries.stages import STAGES, stage_order, stage_view
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -158,11 +158,38 @@ async def _bind_problem(request: Request, account: Account, data: BindForm) -> T
     return Template("inquiries/my_records.html", context=context, status_code=400)
 
 
-class StaffRecordsController(Controller):
-    path = "/staff/records"
-    guards = [role_in(Account.Role.staff, Account.Role.supervisor, Account.Role.admin)]
+STAFF = role_in(Account.Role.staff, Account.Role.supervisor, Account.Role.admin)
 
-    @get("/{number:str}")
+
+class StaffRecordsController(Controller):
+    path = "/staff"
+    guards = [STAFF]
+
+    @get("/", name="staff")
+    async def console(self, request: Request, number: FromQuery[str] = "") -> Template | Redirect:
+        if number.strip():
+            try:
+                record = await service.record_by_number(number)
+            except (InvalidNumber, service.RecordNotFound):
+                pass
+            else:
+                return Redirect(f"/staff/records/{record.number}", status_code=303)
+        return Template(
+            "inquiries/staff_console.html",
+            context={
+                "pending": await service.pending_bindings(),
+                "number": number,
+            },
+        )
+
+    @post("/bindings/{binding_id:int}", status_code=303)
+    async def decide_binding(
+        self, binding_id: FromPath[int], data: Annotated[BindingDecision, FORM]
+    ) -> Redirect:
+        await service.decide_binding(binding_id, approve=data.decision == "approve")
+        return Redirect("/staff", status_code=303)
+
+    @get("/records/{number:str}")
     async def record(self, request: Request, number: FromPath[str]) -> Template:
         record = await _public_or_404(number)
         return Template(
@@ -174,7 +201,7 @@ class StaffRecordsController(Controller):
             },
         )
 
-    @post("/{number:str}/status", status_code=303)
+    @post("/records/{number:str}/status", status_code=303)
     async def change_status(
         self, request: Request, number: FromPath[str], data: Annotated[StatusChangeForm, FORM]
     ) -> Redirect:

@@ -66,3 +66,7 @@ class StatusChangeForm(msgspec.Struct):
     official_status: str = ""
     note: str = ""
     document: str = ""
+
+
+class BindingDecision(msgspec.Struct):
+    decision: str = ""

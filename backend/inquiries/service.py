@@ -301,3 +301,32 @@ def invalid_number_message(error: InvalidNumber) -> str:
         % {"expected": error.expected_check},
     }
     return messages.get(error.reason_code, messages["not-a-number"])
+
+
+async def pending_bindings(limit: int = 50) -> list[dict]:
+    """Binding requests waiting for staff, oldest first, with who asked and for what."""
+    return (
+        await RecordBinding.select(
+            RecordBinding.id,
+            RecordBinding.created_at,
+            RecordBinding.record.number.as_alias("number"),
+            RecordBinding.record.title.as_alias("title"),
+            RecordBinding.record.applicants.as_alias("applicants"),
+            RecordBinding.account.display_name.as_alias("display_name"),
+            RecordBinding.account.email.as_alias("email"),
+        )
+        .where(RecordBinding.status == RecordBinding.Status.pending)
+        .order_by(RecordBinding.created_at)
+        .limit(limit)
+    )
+
+
+async def decide_binding(binding_id: int, approve: bool) -> None:
+    """Staff approve (the record joins the person's list) or refuse (the request goes)."""
+    query = RecordBinding.status == RecordBinding.Status.pending
+    if approve:
+        await RecordBinding.update({RecordBinding.status: RecordBinding.Status.bound}).where(
+            (RecordBinding.id == binding_id) & query
+        )
+    else:
+        await RecordBinding.delete().where((RecordBinding.id == binding_id) & query)

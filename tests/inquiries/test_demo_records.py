@@ -15,8 +15,12 @@ TODAY = dt.date(2026, 11, 25)
 
 def as_record(row) -> Record:
     return Record(
-        number=row.number, kind=str(row.kind), stage=row.stage, filing_date=row.filing_date,
-        granted_on=row.granted_on, fees_paid_year=row.fees_paid_year,
+        number=row.number,
+        kind=str(row.kind),
+        stage=row.stage,
+        filing_date=row.filing_date,
+        granted_on=row.granted_on,
+        fees_paid_year=row.fees_paid_year,
     )
 
 

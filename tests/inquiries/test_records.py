@@ -272,3 +272,26 @@ async def test_a_deadline_reminder_run_twice_on_one_day_sends_once(
     assert len(entries) == 1 and "15" in entries[0].title
     badge = await person.client.get("/my/inbox/badge")
     assert "1" in badge.text
+
+
+async def test_without_a_code_a_binding_waits_for_staff_approval(
+    person: Person, patent: Record, app, mailbox
+) -> None:
+    from tests.conftest import serve
+
+    await person.sign_up()
+    await person.post_form("/my/records/request", {"number": patent.number})
+    assert (await person.client.get(f"/my/records/{patent.number}")).status_code == 404
+    async with serve(app) as staff_browser:
+        staff = Person(staff_browser, mailbox)
+        await staff.sign_up()
+        await Account.update({Account.role: "staff"}).where(Account.email == staff.email)
+        console = await staff.client.get("/staff")
+        assert person.email in console.text
+        binding = (
+            await RecordBinding.objects()
+            .where((RecordBinding.record == patent.id) & (RecordBinding.status == "pending"))
+            .first()
+        )
+        await staff.post_form(f"/staff/bindings/{binding.id}", {"decision": "approve"})
+    assert (await person.client.get(f"/my/records/{patent.number}")).status_code == 200
