@@ -10,10 +10,12 @@ const NEVER_CACHE = [/^\/my\//, /^\/account/, /^\/signin/, /^\/signup/, /^\/auth
   /^\/supervisor/, /^\/admin/, /^\/api\//, /^\/sw\.js$/, /^\/enrol\//];
 
 self.addEventListener("install", (event) => {
-  // `reload` bypasses the HTTP cache so the precache holds this version's files.
+  // Shell URLs carry their content hash, so the copy already in the HTTP cache is the right
+  // one; only the offline page (no hash) is fetched past the HTTP cache.
   event.waitUntil(
     caches.open(SHELL_CACHE).then((cache) =>
-      cache.addAll(PRECACHE_URLS.map((url) => new Request(url, { cache: "reload" })))),
+      cache.addAll(PRECACHE_URLS.map((url) =>
+        url === OFFLINE_URL ? new Request(url, { cache: "reload" }) : url))),
   );
   // No skipWaiting() here: a new version waits until the person chooses to reload.
 });
@@ -97,4 +99,43 @@ self.addEventListener("fetch", (event) => {
   } else if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/icons/")) {
     event.respondWith(cacheFirst(request));
   }
+});
+
+// Web Push (backend/notifications/push.py sends {title, body, link}). With userVisibleOnly every
+// push must show a notification, so a message we cannot read still shows one.
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (error) {
+    message = { body: event.data.text() };
+  }
+  event.waitUntil(self.registration.showNotification(message.title || "知识产权掌上办", {
+    body: message.body || "",
+    icon: "/icons/icon-192.png",
+    data: { link: message.link || "/my/inbox" },
+  }));
+});
+
+// Only links on this site are followed; anything else opens the inbox.
+function linkOnThisSite(link) {
+  try {
+    const url = new URL(link, self.location.origin);
+    if (url.origin === self.location.origin) return url.href;
+  } catch (error) {
+    // Not a URL: fall through to the inbox.
+  }
+  return new URL("/my/inbox", self.location.origin).href;
+}
+
+// A tap on the notification: focus a window already showing its link, else open one.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = linkOnThisSite(event.notification.data?.link || "/my/inbox");
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+    const showing = windows.find((client) => client.url === target);
+    if (showing) return showing.focus();
+    return self.clients.openWindow(target);
+  })());
 });

@@ -13,6 +13,7 @@ from backend.auth.service import ensure_account
 from backend.auth.tables import Account
 from backend.demo import DEMO_ACCOUNTS, load_demo_data
 from tests.conftest import PROFILE, VAR_DIR, serve
+from tests.people import csrf_token_of
 
 pytestmark = pytest.mark.profiles
 
@@ -78,17 +79,24 @@ async def test_a_second_app_sees_what_the_first_stored(app, make_app) -> None:
 async def test_rate_limit_answers_429_with_retry_after_and_a_readable_page(
     make_app, settings
 ) -> None:
+    """The shared limiter counts state changes and API calls; reading pages is not counted."""
     limited = make_app(rate_limit_per_minute=3, store_namespace=f"{settings.store_namespace}rl")
     async with serve(limited) as client:
         client.cookies.set("iph_locale", "en")
-        statuses = [(await client.get("/")).status_code for _ in range(3)]
-        refused = await client.get("/")
-        health = await client.get("/healthz")
-    assert statuses == [200, 200, 200]
+        token = csrf_token_of((await client.get("/")).text)
+        form = {"locale": "en", "next": "/", "_csrf_token": token}
+        statuses = [
+            (await client.post("/preferences/locale", data=form)).status_code for _ in range(3)
+        ]
+        refused = await client.post("/preferences/locale", data=form)
+        api = await client.get("/api/v1/records/201710601862.3")
+        pages = [(await client.get("/")).status_code for _ in range(5)]
+    assert statuses == [303, 303, 303]
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) > 0
     assert "Too many requests" in refused.text
-    assert health.status_code == 200
+    assert api.status_code == 429 and api.json()["title"] == "Too many requests"
+    assert pages == [200] * 5
 
 
 async def test_an_account_is_created_once_per_email(client: httpx.AsyncClient) -> None:
