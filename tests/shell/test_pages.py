@@ -9,6 +9,7 @@ import pytest
 
 from backend.core.security import BASELINE_HEADERS
 from tests.conftest import serve
+from tests.people import csrf_token_of
 
 HOME_HEADINGS = {
     "zh_Hans": ("zh-Hans", "知识产权服务，掌上办理"),
@@ -20,12 +21,6 @@ HOME_HEADINGS = {
 def html_lang(html: str) -> str:
     match = re.search(r'<html lang="([^"]+)"', html)
     assert match, "page has no <html lang>"
-    return match.group(1)
-
-
-def csrf_token_of(html: str) -> str:
-    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
-    assert match, "page has no CSRF token"
     return match.group(1)
 
 
