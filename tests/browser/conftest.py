@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, async_playwright
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -335,3 +336,47 @@ async def phone_profile(
     yield open_profile
     for context in opened:
         await context.close()
+
+
+# Helpers shared by the test modules.
+
+
+async def sign_in_with_code(page: Page, server: LiveServer, mail: MailCatcher, email: str) -> None:
+    """Sign an existing account in with the e-mail code form of /signin; ends on /account.
+
+    Only the mail sent after the button is pressed counts, so an account may sign in again.
+    """
+    await page.goto("/signin")
+    await page.locator("#email").fill(email)
+    sent_before = len(mail.messages_to(email))
+    await page.get_by_role("button", name="发送验证码").click()
+    await page.wait_for_url(server.url + "/signin/code")
+    code = await mail.code_for(email, after=sent_before)
+    await page.locator("#code").fill(code)
+    await page.get_by_role("button", name="继续", exact=True).click()
+    await page.wait_for_url(server.url + "/account")
+
+
+async def expect_no_axe_violations(page: Page) -> None:
+    results = await Axe().run(page)
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+async def expect_no_horizontal_scroll(page: Page) -> None:
+    """The page fits the phone's width.
+
+    On a mobile viewport Chromium widens the layout viewport (and innerWidth) to fit content that
+    overflows, so `scrollWidth <= innerWidth` alone would pass on an overflowing page: innerWidth
+    and clientWidth are pinned to the phone's width too.
+    """
+    width = PHONE["viewport"]["width"]
+    widths = await page.evaluate(
+        """() => ({
+            scrollWidth: document.documentElement.scrollWidth,
+            clientWidth: document.documentElement.clientWidth,
+            innerWidth: window.innerWidth,
+        })"""
+    )
+    assert widths["innerWidth"] == width, (page.url, widths)
+    assert widths["clientWidth"] == width, (page.url, widths)
+    assert widths["scrollWidth"] <= widths["innerWidth"], (page.url, widths)
