@@ -35,7 +35,18 @@ SETTING_DOCS: dict[str, str] = {
     "session_absolute_hours": "A session ends this many hours after sign-in, active or not.",
     "staff_idle_minutes": "Idle timeout for staff, supervisor and admin sessions.",
     "audit_retention_days": "Audit entries older than this are purged (at least 184).",
+    "vapid_private_key": "Web Push (VAPID) private key, PEM or base64url; "
+    "unset: generated once and kept in var/vapid_private.pem.",
+    "vapid_subject": "Contact given to push services with every push: `mailto:…` or `https://…`.",
+    "push_services": "Push-service hosts a subscription may point at (each also covers its "
+    "subdomains; `http://host` allows plain http, for tests), comma-separated.",
 }
+# The push services of Chrome/Edge-on-Android/Opera/Samsung (FCM), Firefox, Edge on Windows and
+# Safari. Subscriptions elsewhere are refused: the server would otherwise POST wherever a
+# signed-in person told it to.
+DEFAULT_PUSH_SERVICES = (
+    "fcm.googleapis.com,updates.push.services.mozilla.com,notify.windows.com,push.apple.com"
+)
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
@@ -56,10 +67,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     session_absolute_hours: int = 12
     staff_idle_minutes: int = 15
     audit_retention_days: int = 184
+    vapid_private_key: str = ""
+    vapid_subject: str = "mailto:admin@localhost"
+    push_services: str = DEFAULT_PUSH_SERVICES
 
     def __post_init__(self) -> None:
         if self.audit_retention_days < 184:
             raise ValueError("audit_retention_days must be at least 184 (six months)")
+        if not self.vapid_subject.startswith(("mailto:", "https://")):
+            raise ValueError("vapid_subject must be a mailto: or https:// URL (RFC 8292)")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -93,6 +109,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def outbox_path(self) -> Path:
         return self.var_path / "outbox"
+
+    @property
+    def vapid_key_path(self) -> Path:
+        return self.var_path / "vapid_private.pem"
+
+    @property
+    def push_service_list(self) -> tuple[str, ...]:
+        return tuple(entry.strip() for entry in self.push_services.split(",") if entry.strip())
 
     @property
     def cookies_secure(self) -> bool:

@@ -58,6 +58,8 @@ os.environ.update(
         "IPH_ORIGIN": "http://testserver.local",
         "IPH_RATE_LIMIT_PER_MINUTE": "100000",
         "IPH_LOG_LEVEL": "INFO",
+        # Web Push tests deliver to a push service of their own on 127.0.0.1.
+        "IPH_PUSH_SERVICES": "http://127.0.0.1",
     }
 )
 PG_DATABASE = f"iph_test_{RUN_ID}"

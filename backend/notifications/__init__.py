@@ -1,1 +1,1 @@
-"""The sink every domain may call: e-mail now; the in-app inbox and Web Push with issue 4."""
+"""The sink every domain may call: the in-app inbox always, e-mail and Web Push by opt-in."""

@@ -6,16 +6,22 @@ when the job that sends it runs twice.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
 from backend.auth.tables import Account
 from backend.core.database import write_transaction
 from backend.notifications.email import MailSender
-from backend.notifications.tables import InboxEntry, NotificationPreference
+from backend.notifications.push import PushSender
+from backend.notifications.tables import InboxEntry, NotificationPreference, PushSubscription
 
 logger = logging.getLogger("backend.notifications")
 KINDS = ("status", "deadline")
+# Pushes in flight at once, whatever number of people a reminder run notifies.
+PUSH_CONCURRENCY = 8
+# Push subscriptions (browsers) one person may have; the oldest goes when one more is added.
+MAX_DEVICES = 20
 
 
 @dataclass(frozen=True)
@@ -28,8 +34,18 @@ class Message:
 
 
 class Notifier:
-    def __init__(self, mail: MailSender) -> None:
+    """Writes the inbox, sends e-mail, and starts pushes in the background.
+
+    Pushes do not hold up the caller (a staff member's request, a reminder run): a push service
+    that cannot be reached costs a timeout, and from mainland China that is common.
+    `finish_pushes()` waits for the ones started so far.
+    """
+
+    def __init__(self, mail: MailSender, push: PushSender | None = None) -> None:
         self.mail = mail
+        self.push = push
+        self._pushes: set[asyncio.Task] = set()
+        self._push_slots = asyncio.Semaphore(PUSH_CONCURRENCY)
 
     async def notify(self, account_id: int, message: Message) -> bool:
         """False when this person already had this message (nothing is sent again)."""
@@ -61,13 +77,55 @@ class Notifier:
             )
             .first()
         )
-        if preference is None or not preference.email:
+        if preference is None:
+            return
+        if preference.push and self.push is not None:
+            task = asyncio.create_task(self._push_to_devices(account_id, message))
+            self._pushes.add(task)
+            task.add_done_callback(self._pushes.discard)
+        if not preference.email:
             return
         account = await Account.objects().where(Account.id == account_id).first()
         try:
             await self.mail.send(account.email, message.title, f"{message.body}\n\n{message.link}")
         except Exception:  # the inbox already has it; e-mail is best effort
             logger.exception("e-mail notification to account %s failed", account_id)
+
+    async def _push_to_devices(self, account_id: int, message: Message) -> None:
+        try:
+            subscriptions = await PushSubscription.objects().where(
+                PushSubscription.account == account_id
+            )
+        except Exception as error:  # a background task: nobody else would hear of it
+            logger.warning("push subscriptions of account %s unread: %r", account_id, error)
+            return
+        # Push services take at most 4 KB encrypted: the body is cut, the inbox has all of it.
+        payload = {
+            "title": message.title[:200],
+            "body": message.body[:600],
+            "link": message.link[:300],
+        }
+        await asyncio.gather(*(self._push_one(row, payload) for row in subscriptions))
+
+    async def _push_one(self, subscription: PushSubscription, payload: dict[str, str]) -> None:
+        try:
+            async with self._push_slots:
+                delivered = await self.push.send(
+                    subscription.endpoint, subscription.p256dh, subscription.auth, payload
+                )
+            if not delivered:  # the push service says this device unsubscribed
+                await PushSubscription.delete().where(PushSubscription.id == subscription.id)
+        except Exception as error:  # the inbox already has it; push is best effort
+            logger.warning("push to subscription %s failed: %r", subscription.id, error)
+
+    async def finish_pushes(self, timeout: float | None = None) -> None:
+        """Wait for the pushes started so far; after `timeout` seconds cancel those left."""
+        if not self._pushes:
+            return
+        _, pending = await asyncio.wait(set(self._pushes), timeout=timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def inbox_of(account_id: int, limit: int = 50) -> list[InboxEntry]:
@@ -105,3 +163,36 @@ async def set_preferences(account_id: int, email_kinds: set[str], push_kinds: se
             await NotificationPreference(
                 account=account_id, kind=kind, email=kind in email_kinds, push=kind in push_kinds
             ).save()
+
+
+async def save_subscription(account_id: int, endpoint: str, p256dh: str, auth: str) -> None:
+    """One row per endpoint (a browser profile): whoever subscribed last on it owns it.
+
+    A person keeps their newest MAX_DEVICES subscriptions, so no account can make one message
+    fan out into an unbounded number of pushes.
+    """
+    await PushSubscription.insert(
+        PushSubscription(account=account_id, endpoint=endpoint, p256dh=p256dh, auth=auth)
+    ).on_conflict(
+        target=PushSubscription.endpoint,
+        action="DO UPDATE",
+        values=[PushSubscription.account, PushSubscription.p256dh, PushSubscription.auth],
+    )
+    newest_first = (
+        await PushSubscription.select(PushSubscription.id)
+        .where(PushSubscription.account == account_id)
+        .order_by(PushSubscription.id, ascending=False)
+        .output(as_list=True)
+    )
+    if surplus := newest_first[MAX_DEVICES:]:
+        await PushSubscription.delete().where(PushSubscription.id.is_in(surplus))
+
+
+async def remove_subscription(account_id: int, endpoint: str) -> None:
+    await PushSubscription.delete().where(
+        (PushSubscription.account == account_id) & (PushSubscription.endpoint == endpoint)
+    )
+
+
+async def subscription_count(account_id: int) -> int:
+    return await PushSubscription.count().where(PushSubscription.account == account_id)

@@ -25,3 +25,17 @@ class NotificationPreference(Table, help_text="Per-kind opt-in for e-mail and We
     kind = Varchar(length=20)
     email = Boolean(default=False)
     push = Boolean(default=False)
+
+
+class PushSubscription(
+    Table, help_text="A browser's Web Push subscription (PushSubscription.toJSON()), per device."
+):
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    endpoint = Varchar(
+        length=1000,
+        unique=True,
+        help_text="The push service's URL for this device; a capability, kept secret.",
+    )
+    p256dh = Varchar(length=100, help_text="The browser's ECDH P-256 public key, base64url.")
+    auth = Varchar(length=50, help_text="The browser's 16-byte auth secret, base64url.")
+    created_at = Timestamptz(default=TimestamptzNow())
