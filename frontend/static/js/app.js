@@ -53,3 +53,15 @@ registerServiceWorker().catch((error) => console.warn("service worker not regist
 
 // An error summary takes focus when it appears, so screen readers announce it first.
 document.querySelector("[data-autofocus]")?.focus();
+
+// Signing out on a shared phone: drop this person's cached pages and this device's push
+// subscription (the server forgets it when the push service next answers 410).
+for (const form of document.querySelectorAll('form[action="/signout"], form[action="/account/sign-out-everywhere"]')) {
+  form.addEventListener("submit", () => {
+    navigator.serviceWorker?.controller?.postMessage({ type: "CLEAR_PERSONAL" });
+    navigator.serviceWorker?.ready
+      .then((registration) => registration.pushManager?.getSubscription())
+      .then((subscription) => subscription?.unsubscribe())
+      .catch(() => {});
+  });
+}
