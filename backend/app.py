@@ -44,6 +44,7 @@ from backend.core.static_assets import (
     StaticAssets,
 )
 from backend.core.templating import configure_jinja
+from backend.guides.routes import GuideController
 from backend.inquiries.reminders import send_deadline_reminders
 from backend.inquiries.routes import MyRecordsController, RecordController, StaffRecordsController
 from backend.inquiries.stages import kind_name, stage_view
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MyRecordsController,
             StaffRecordsController,
             InboxController,
+            GuideController,
             healthz,
             readyz,
             create_static_files_router(

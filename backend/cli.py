@@ -80,6 +80,21 @@ def import_records(app: Litestar, file: Path) -> None:
     click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
 
 
+@import_group.command("guides", help="Import guides from content/guides (or FOLDER).")
+@click.argument(
+    "folder", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+def import_guides_command(app: Litestar, folder: Path | None) -> None:
+    from backend.guides.service import CONTENT_DIR, import_guides
+
+    result = asyncio.run(_with_engine(app, import_guides(folder or CONTENT_DIR)))
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    if result.problems:
+        raise click.ClickException(f"{len(result.problems)} problem(s): nothing was imported")
+    click.echo(f"new versions {result.new_versions}, unchanged {result.unchanged}")
+
+
 CLI_META_CLIENT = "cli"
 
 

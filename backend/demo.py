@@ -6,6 +6,7 @@ import datetime as dt
 
 from backend.auth import service as auth_service
 from backend.auth.tables import Account
+from backend.guides.service import import_guides
 from backend.inquiries.demo import load_demo_records
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, Account.Role], ...] = (
@@ -24,4 +25,5 @@ async def load_demo_data(today: dt.date | None = None) -> int:
     applicant = await Account.objects().where(Account.email == DEMO_ACCOUNTS[0][0]).first()
     today = today or dt.datetime.now(dt.UTC).date()
     created += await load_demo_records(applicant.id, today)
+    created += (await import_guides()).new_versions
     return created

@@ -12,5 +12,6 @@ APP_REGISTRY = AppRegistry(
         "backend.auth.piccolo_app",
         "backend.inquiries.piccolo_app",
         "backend.notifications.piccolo_app",
+        "backend.guides.piccolo_app",
     ]
 )

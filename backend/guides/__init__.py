@@ -1,0 +1,1 @@
+"""Policy guides: Markdown content per locale, versioned, readable offline."""
