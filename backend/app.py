@@ -65,8 +65,13 @@ FILE_STORES = ("sessions", "rate_limit", "challenges", "codes")
 
 
 def _service_worker_source(assets: StaticAssets) -> str:
-    """pwa/sw.js with the shell version (its cache name) and precache list filled in."""
-    source = SERVICE_WORKER_SOURCE.read_text()
+    """pwa/sw.js with the shell version (its cache name) and precache list filled in.
+
+    Its full-line comments are for the people who read pwa/sw.js: left out, they save every first
+    visit about 0.6 KB of its 50 KB budget (DESIGN.md "Budgets").
+    """
+    lines = SERVICE_WORKER_SOURCE.read_text().splitlines()
+    source = "\n".join(line for line in lines if not line.lstrip().startswith("//")) + "\n"
     return source.replace("__SHELL_VERSION__", assets.shell_version).replace(
         "__PRECACHE_URLS__", msgspec.json.encode(["/offline", *assets.shell_urls]).decode()
     )

@@ -1,8 +1,16 @@
 // IP Handheld service worker. The server fills in the two placeholders when serving /sw.js:
-// the shell version (a hash of the shell's files) and the URLs to precache.
+// the shell version (a hash of the shell's files) and the URLs to precache. It also leaves out
+// every line that starts with // (backend/app.py), so no line of code or string may.
 const SHELL_VERSION = "__SHELL_VERSION__";
 const SHELL_CACHE = `iph-shell-${SHELL_VERSION}`;
 const PAGES_CACHE = `iph-pages-${SHELL_VERSION}`;
+// Guides opened or saved, /guides, /guides/saved and the search index (guides.js fills it too).
+// Not versioned: saved guides outlive app updates.
+const GUIDES_CACHE = "iph-guides";
+const GUIDE = /^\/guides\/(?!saved$)[a-z0-9-]+$/;
+const GUIDES_SECTION = ["/guides", "/guides/saved"];
+let readingLang = null; // Content-Language of the last page from the network
+const networkFailed = new Map(); // guide path → promise: did its last navigation find no network?
 const PRECACHE_URLS = __PRECACHE_URLS__;
 const OFFLINE_URL = "/offline";
 // Never cached: personal pages, sign-in, the API and the worker itself.
@@ -25,7 +33,8 @@ self.addEventListener("activate", (event) => {
     const names = await caches.keys();
     // Delete this app's caches of other versions; leave anything not ours alone.
     await Promise.all(names
-      .filter((name) => name.startsWith("iph-") && name !== SHELL_CACHE && name !== PAGES_CACHE)
+      .filter((name) => name.startsWith("iph-")
+        && ![SHELL_CACHE, PAGES_CACHE, GUIDES_CACHE].includes(name))
       .map((name) => caches.delete(name)));
     if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
     await self.clients.claim();
@@ -45,7 +54,13 @@ self.addEventListener("message", (event) => {
   if (event.data?.type === "SKIP_WAITING") self.skipWaiting();
   if (event.data?.type === "CLEAR_PERSONAL") event.waitUntil(caches.delete(PAGES_CACHE));
   if (event.data?.type === "OFFLINE_LANG") {
+    readingLang = event.data.lang;
     event.waitUntil(refreshOfflinePage(event.data.lang).catch(() => {}));
+  }
+  // guides.js asks whether its guide is the kept copy shown for want of a network.
+  if (event.data?.type === "GUIDE_OFFLINE") {
+    event.waitUntil(Promise.resolve(networkFailed.get(event.data.path))
+      .then((failed) => event.ports[0].postMessage(failed === true)));
   }
 });
 
@@ -61,40 +76,78 @@ function cacheable(request, response) {
     && !(response.headers.get("Cache-Control") || "").includes("no-store");
 }
 
-// Pages: network first; on a network failure the saved copy, else the offline page.
+// Pages: network first; on a network failure the saved copy, else the offline page. /guides and
+// /guides/saved are kept with the guides; offline, a search (/guides?q=) gets the kept /guides,
+// whose script searches the saved guides.
 async function networkFirstPage(event) {
   const { request } = event;
+  const { pathname, search } = new URL(request.url);
+  const inGuides = GUIDES_SECTION.includes(pathname);
   try {
     const response = (await event.preloadResponse) || (await fetch(request));
-    if (cacheable(request, response)) {
-      const cache = await caches.open(PAGES_CACHE);
-      await cache.put(request, response.clone());
+    readingLang = response.headers.get("Content-Language") || readingLang;
+    if (cacheable(request, response) && !(inGuides && search)) {
+      const cache = await caches.open(inGuides ? GUIDES_CACHE : PAGES_CACHE);
+      await cache.put(inGuides ? pathname : request, response.clone());
     }
     return response;
   } catch (error) {
     // Only a network exception lands here; a 404 or 500 from the server is shown as it is.
-    const saved = await caches.match(request, { ignoreVary: true });
+    const saved = await caches.match(inGuides ? pathname : request, { ignoreVary: true });
     return saved || (await caches.match(OFFLINE_URL)) || Response.error();
   }
+}
+
+// A guide from the network, kept; null without a network.
+async function fetchGuide(event, cache, path) {
+  try {
+    const response = (await event.preloadResponse) || (await fetch(event.request));
+    readingLang = response.headers.get("Content-Language") || readingLang;
+    if (cacheable(event.request, response)) await cache.put(path, response.clone());
+    if (response.status === 404) await cache.delete(path); // withdrawn
+    return response;
+  } catch (error) {
+    return null;
+  }
+}
+
+// Guides: stale-while-revalidate. The kept copy at once, if in the language being read, while
+// the network refreshes it; else the network, the kept copy, the offline page.
+async function guidePage(event) {
+  const path = new URL(event.request.url).pathname;
+  const cache = await caches.open(GUIDES_CACHE);
+  const kept = await cache.match(path);
+  const fresh = fetchGuide(event, cache, path);
+  networkFailed.set(path, fresh.then((response) => !response));
+  event.waitUntil(fresh);
+  if (kept && [null, kept.headers.get("Content-Language")].includes(readingLang)) return kept;
+  return (await fresh) || kept || (await caches.match(OFFLINE_URL)) || Response.error();
 }
 
 // Shell files carry their content hash in the URL: cache first is safe.
 async function cacheFirst(request) {
   const cached = await caches.match(request);
   if (cached) return cached;
-  const response = await fetch(request);
-  if (cacheable(request, response)) {
-    const cache = await caches.open(SHELL_CACHE);
-    await cache.put(request, response.clone());
+  try {
+    const response = await fetch(request);
+    if (cacheable(request, response)) {
+      const cache = await caches.open(SHELL_CACHE);
+      await cache.put(request, response.clone());
+    }
+    return response;
+  } catch (error) {
+    // Offline, a guide kept before an app update asks for files of its day: today's stand in.
+    return (await caches.match(request, { ignoreSearch: true })) || Response.error();
   }
-  return response;
 }
 
 self.addEventListener("fetch", (event) => {
   const { request } = event;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (request.mode === "navigate") {
+  if (request.mode === "navigate" && GUIDE.test(url.pathname)) {
+    event.respondWith(guidePage(event));
+  } else if (request.mode === "navigate") {
     event.respondWith(networkFirstPage(event));
   } else if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/icons/")) {
     event.respondWith(cacheFirst(request));

@@ -170,16 +170,8 @@ async def _latest(guide_id: int, locale: str) -> GuideVersion | None:
     )
 
 
-async def guide_page(slug: str, locale: str) -> GuidePage | None:
-    guide = await Guide.objects().where(Guide.slug == slug).first()
-    if guide is None:
-        return None
-    version = await _latest(guide.id, locale)
-    fallback = version is None
-    if fallback:
-        version = await _latest(guide.id, DEFAULT_LOCALE)
-    if version is None:
-        return None
+def _page(guide: Guide, version: GuideVersion, locale: str) -> GuidePage:
+    fallback = version.locale != locale
     return GuidePage(
         slug=guide.slug,
         category=guide.category,
@@ -188,6 +180,14 @@ async def guide_page(slug: str, locale: str) -> GuidePage | None:
         fallback=fallback and locale != DEFAULT_LOCALE,
         version=version,
     )
+
+
+async def guide_page(slug: str, locale: str) -> GuidePage | None:
+    guide = await Guide.objects().where(Guide.slug == slug).first()
+    if guide is None:
+        return None
+    version = await _latest(guide.id, locale) or await _latest(guide.id, DEFAULT_LOCALE)
+    return None if version is None else _page(guide, version, locale)
 
 
 async def history(slug: str, locale: str) -> list[GuideVersion]:
@@ -202,7 +202,21 @@ async def history(slug: str, locale: str) -> list[GuideVersion]:
 
 
 async def all_guides(locale: str) -> list[GuidePage]:
-    """Every guide in the locale (or its zh_Hans fallback), most recently updated first."""
-    pages = [await guide_page(guide.slug, locale) for guide in await Guide.objects()]
-    present = [page for page in pages if page is not None]
-    return sorted(present, key=lambda page: (page.version.updated_on, page.slug), reverse=True)
+    """Every guide in the locale (or its zh_Hans fallback), most recently updated first.
+
+    Two queries whatever the number of guides: the list page, the search and the offline pack
+    all read every guide.
+    """
+    guides = await Guide.objects()
+    versions = await (
+        GuideVersion.objects()
+        .where(GuideVersion.locale.is_in(sorted({locale, DEFAULT_LOCALE})))
+        .order_by(GuideVersion.version)
+    )
+    latest = {(version.guide, version.locale): version for version in versions}  # last wins
+    pages = []
+    for guide in guides:
+        version = latest.get((guide.id, locale)) or latest.get((guide.id, DEFAULT_LOCALE))
+        if version is not None:
+            pages.append(_page(guide, version, locale))
+    return sorted(pages, key=lambda page: (page.version.updated_on, page.slug), reverse=True)

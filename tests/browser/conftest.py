@@ -123,8 +123,12 @@ class LiveServer:
 
     def setup(self) -> None:
         """Migrate and seed the database (`litestar iph setup`)."""
+        self.cli("iph", "setup")
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run `litestar <args>` on this server's var dir (its database): setup, an import, …"""
         result = subprocess.run(
-            self._litestar("iph", "setup"),
+            self._litestar(*args),
             cwd=PROJECT_ROOT,
             env=self._environ(),
             capture_output=True,
@@ -133,9 +137,10 @@ class LiveServer:
         )
         if result.returncode != 0:
             raise RuntimeError(
-                f"`litestar iph setup` failed ({result.returncode}):\n"
+                f"`litestar {' '.join(args)}` failed ({result.returncode}):\n"
                 f"{result.stdout}\n{result.stderr}"
             )
+        return result
 
     @property
     def running(self) -> bool:
