@@ -50,7 +50,7 @@ from backend.inquiries.routes import MyRecordsController, RecordController, Staf
 from backend.inquiries.stages import kind_name, stage_view
 from backend.notifications.email import mail_sender_for
 from backend.notifications.push import PushSender, vapid_private_key
-from backend.notifications.routes import InboxController
+from backend.notifications.routes import InboxController, inbox_badge
 from backend.notifications.service import Notifier
 from backend.settings import Settings
 from backend.shell.routes import ShellController
@@ -156,6 +156,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MyRecordsController,
             StaffRecordsController,
             InboxController,
+            inbox_badge,
             GuideController,
             healthz,
             readyz,

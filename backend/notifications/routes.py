@@ -27,15 +27,6 @@ class InboxController(Controller):
             headers={"Cache-Control": "private, no-store"},
         )
 
-    @get("/my/inbox/badge")
-    async def badge(self, request: Request) -> Template:
-        count = await service.unread_count(current_account(request).id)
-        return Template(
-            "notifications/_badge.html",
-            context={"count": count},
-            headers={"Cache-Control": "private, no-store"},
-        )
-
     @get("/account/notifications")
     async def preferences(self, request: Request) -> Template:
         account = current_account(request)
@@ -81,3 +72,15 @@ class InboxController(Controller):
         """Only the person's own subscription; the same answer whether or not it existed."""
         await service.remove_subscription(current_account(request).id, data.endpoint)
         return PushResult(ok=True)
+
+
+@get("/my/inbox/badge")
+async def inbox_badge(request: Request) -> Template:
+    """Signed out (a page saved offline, opened later): an empty badge, not a sign-in page."""
+    account = current_account(request)
+    count = await service.unread_count(account.id) if account else 0
+    return Template(
+        "notifications/_badge.html",
+        context={"count": count},
+        headers={"Cache-Control": "private, no-store"},
+    )

@@ -295,3 +295,10 @@ async def test_without_a_code_a_binding_waits_for_staff_approval(
         )
         await staff.post_form(f"/staff/bindings/{binding.id}", {"decision": "approve"})
     assert (await person.client.get(f"/my/records/{patent.number}")).status_code == 200
+
+
+async def test_the_inbox_badge_of_a_signed_out_page_is_empty_not_a_sign_in_page(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/my/inbox/badge", follow_redirects=False)
+    assert response.status_code == 200 and response.text.strip() == ""
