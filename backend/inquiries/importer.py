@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import msgspec
 
 from backend.core.database import write_transaction
+from backend.inquiries import search
 from backend.inquiries.numbers import InvalidNumber, parse_number
 from backend.inquiries.service import binding_code_hash
 from backend.inquiries.stages import stage_order
@@ -151,13 +153,14 @@ def _event_tuples(events: Iterable[Any]) -> list[tuple]:
     ]
 
 
-async def _upsert(row: RecordRow) -> str:
+async def _upsert(row: RecordRow, term_counts: Counter[str]) -> str:
     values = _record_values(row)
     existing = await Record.objects().where(Record.number == row.number).first()
     if existing is None:
         record = Record(number=row.number, **values)
         await record.save()
         await _replace_events(record.id, row.events)
+        await search.index_record(record.id, values, term_counts)
         return "created"
     same_fields = all(getattr(existing, key) == value for key, value in values.items())
     old_events = (
@@ -171,6 +174,8 @@ async def _upsert(row: RecordRow) -> str:
         Record.id == existing.id
     )
     await _replace_events(existing.id, row.events)
+    if search.needs_reindex(existing, values):
+        await search.index_record(existing.id, values, term_counts, old=existing)
     return "updated"
 
 
@@ -195,12 +200,14 @@ async def _replace_events(record_id: int, events: list[EventRow]) -> None:
 async def write_rows(
     rows: list[RecordRow], progress: Callable[[int], None] = lambda _: None
 ) -> ImportResult:
-    """Upsert in batches; each batch commits whole or not at all."""
+    """Upsert in batches; each batch (its search terms included) commits whole or not at all."""
     result = ImportResult()
     for start in range(0, len(rows), BATCH_SIZE):
         batch = rows[start : start + BATCH_SIZE]
+        term_counts: Counter[str] = Counter()
         async with write_transaction(Record._meta.db):
-            outcomes = [await _upsert(row) for row in batch]
+            outcomes = [await _upsert(row, term_counts) for row in batch]
+            await search.write_term_counts(term_counts)
         result.created += outcomes.count("created")
         result.updated += outcomes.count("updated")
         result.unchanged += outcomes.count("unchanged")

@@ -18,6 +18,7 @@ from backend.core.database import write_transaction
 from backend.inquiries import deadlines
 from backend.inquiries.numbers import InvalidNumber, parse_number
 from backend.inquiries.schemas import DeadlineView, MyRecordRow, PublicRecord, TimelineEntry
+from backend.inquiries.search import find_records
 from backend.inquiries.stages import STAGES, stage_view
 from backend.inquiries.tables import Record, RecordBinding, StatusEvent
 
@@ -47,7 +48,8 @@ async def record_by_number(text: str) -> Record:
 
 
 async def search(query: str, limit: int = SEARCH_LIMIT) -> list[Record]:
-    """A number in any typed form finds its record; other text matches title or applicant."""
+    """A number in any typed form finds its record; other text is looked for in titles (or mark
+    names) and applicants, as a case-insensitive substring, newest filing first (search.py)."""
     query = query.strip()[:100]
     if not query:
         return []
@@ -55,13 +57,7 @@ async def search(query: str, limit: int = SEARCH_LIMIT) -> list[Record]:
         return [await record_by_number(query)]
     except (InvalidNumber, RecordNotFound):
         pass
-    pattern = f"%{query}%"
-    return (
-        await Record.objects()
-        .where(Record.title.like(pattern) | Record.applicants.like(pattern))
-        .order_by(Record.filing_date, ascending=False)
-        .limit(limit)
-    )
+    return await find_records(query, limit)
 
 
 async def timeline_of(record: Record) -> list[TimelineEntry]:

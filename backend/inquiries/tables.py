@@ -18,7 +18,7 @@ class Record(Table, help_text="A patent or trademark application as the office h
 
     number = Varchar(length=20, unique=True, index=True, help_text="Canonical number.")
     kind = Varchar(length=20, choices=Kind, index=True)
-    title = Varchar(length=300, index=True, help_text="Title of the patent or the mark's name.")
+    title = Varchar(length=300, help_text="Title of the patent or the mark's name (search.py).")
     mark_image = Varchar(length=300, default="", help_text="Static path of the mark's image.")
     nice_classes = Varchar(length=100, default="", help_text="Comma-separated Nice classes.")
     filing_date = Date()
@@ -26,7 +26,7 @@ class Record(Table, help_text="A patent or trademark application as the office h
     fees_paid_year = Integer(
         default=0, help_text="Patents: the last patent year whose annual fee is paid."
     )
-    applicants = Varchar(length=500, index=True, help_text="Applicants, '; '-separated.")
+    applicants = Varchar(length=500, help_text="Applicants, '; '-separated (search.py).")
     agent = Varchar(length=200, default="")
     stage = Varchar(length=30, index=True, help_text="Plain stage code (stages.py).")
     official_status = Varchar(length=60, help_text="The office's own status string.")
@@ -34,6 +34,23 @@ class Record(Table, help_text="A patent or trademark application as the office h
         length=64, default="", help_text="SHA-256 of number:code, the code the office issued."
     )
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class RecordSearchTerm(
+    Table,
+    help_text="The search index (search.py): one row per record and each character or pair of "
+    "characters of its title or applicants; indexed on (term, filing_date, record).",
+):
+    term = Varchar(length=4, help_text="Case-folded: one character or two adjacent ones.")
+    filing_date = Date(help_text="The record's, so a term's records come newest filing first.")
+    record = ForeignKey(references=Record, on_delete=OnDelete.cascade, index=True)
+
+
+class SearchTerm(
+    Table, help_text="How many records hold a search term: a search reads its rarest term."
+):
+    term = Varchar(length=4, unique=True)
+    records = Integer(default=0, help_text="Records holding it; may run high, never low.")
 
 
 class StatusEvent(Table, help_text="One step of a record's timeline."):

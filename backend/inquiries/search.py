@@ -1,0 +1,185 @@
+"""Substring search of titles and applicants, fast at a million records on SQLite and PostgreSQL.
+
+One code path and plain B-tree indexes (no FTS5, no pg_trgm). The title and the applicants of
+every record are cut into search terms — each character and each pair of adjacent characters,
+case-folded (`search_terms`) — kept in `RecordSearchTerm`, one row per term and record, indexed
+on (term, filing_date, record). `SearchTerm` counts the records that hold each term.
+
+A query's terms are its pairs (or, for one character, that character); a record that holds the
+query holds all of them. A search reads the terms' counts (if a term is held by no record,
+nothing matches and no postings are read), then the rarest term's postings in index order,
+newest filing first, keeping those whose record also holds every other term — one index probe
+per term, the rarest first, in the database — and checks each kept record for the whole query in
+Python: the same case-insensitive test on both engines, which LIKE is not (PostgreSQL's is
+case-sensitive, SQLite's folds ASCII only). It stops at the limit: usually after two statements,
+or one when the query is a single character or pair.
+
+The cost is the postings read: about as many as needed to fill the limit when the records that
+hold the rarest term often hold the others too. It grows when each pair of a query is common but
+the pairs seldom meet (a Latin name, made of a few letters' pairs, is the usual case); a query
+that matches nothing although each of its pairs is common reads all its rarest pair's postings.
+
+Term counts may run high (a deleted record's rows go by cascade, its counts stay) but never low:
+a term with postings always has a count, which is all the search relies on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from piccolo.columns.combination import WhereRaw
+
+from backend.inquiries.tables import Record, RecordSearchTerm, SearchTerm
+
+INDEXED_FIELDS = ("title", "applicants", "filing_date")
+COUNT_CHUNK = 400  # term counts written per statement (2 parameters each)
+
+
+def search_terms(*texts: str) -> set[str]:
+    """Every character and every pair of adjacent characters of each text, case-folded.
+
+    Whitespace is left out (a term never contains it). The texts are cut separately: no pair
+    spans two of them.
+    """
+    terms: set[str] = set()
+    for text in texts:
+        folded = text.casefold()
+        for index, char in enumerate(folded):
+            if char.isspace():
+                continue
+            terms.add(char)
+            pair = folded[index : index + 2]
+            if len(pair) == 2 and not pair[1].isspace():
+                terms.add(pair)
+    return terms
+
+
+def record_terms(title: str, applicants: str) -> set[str]:
+    """The terms the index holds for a record."""
+    return search_terms(title, applicants)
+
+
+def query_terms(needle: str) -> set[str]:
+    """The terms every record matching `needle` (already case-folded) holds.
+
+    Pairs are enough when there are any: a record with a pair has both its characters.
+    """
+    terms = search_terms(needle)
+    return {term for term in terms if len(term) == 2} or terms
+
+
+async def find_records(query: str, limit: int) -> list[Record]:
+    """Records whose title or applicants contain `query` (case-insensitive), newest filing first."""
+    needle = query.casefold()
+    terms = query_terms(needle)
+    if len(terms) <= 1:  # one character or one pair: its postings are the answer's candidates
+        return await _read_postings(needle, sorted(terms), limit)
+    # One connection for both statements (SQLite opens one per statement otherwise).
+    async with Record._meta.db.transaction():
+        by_rarity = await _by_rarity(terms)
+        return await _read_postings(needle, by_rarity, limit) if by_rarity else []
+
+
+async def _read_postings(needle: str, terms: list[str], limit: int) -> list[Record]:
+    """The records of the first term's postings that hold the other terms and `needle`."""
+    if not terms:
+        return []
+    postings = RecordSearchTerm.term == terms[0]
+    if len(terms) > 1:
+        postings &= _holding(terms[1:])
+    found: list[dict[str, Any]] = []
+    offset, page = 0, limit + limit // 2  # spare: a record may hold every pair, not the query
+    while True:
+        page_of_postings = (
+            RecordSearchTerm.select(RecordSearchTerm.record)
+            .where(postings)
+            .order_by(RecordSearchTerm.filing_date, RecordSearchTerm.record, ascending=False)
+            .offset(offset)
+            .limit(page)
+        )
+        candidates = await (
+            Record.select()
+            .where(Record.id.is_in(page_of_postings))
+            .order_by(Record.filing_date, Record.id, ascending=False)
+        )
+        found.extend(
+            row
+            for row in candidates
+            if needle in row["title"].casefold() or needle in row["applicants"].casefold()
+        )
+        if len(found) >= limit or len(candidates) < page:
+            break
+        offset += page
+        # Enough for the records still wanted at the share of candidates that matched so far,
+        # half as many again, and at most four times the last page.
+        share = max(len(found), 1) / offset
+        page = min(page * 4, math.ceil((limit - len(found)) / share * 1.5))
+    return [Record(**row, _exists_in_db=True) for row in found[:limit]]
+
+
+async def _by_rarity(terms: set[str]) -> list[str]:
+    """The terms, rarest first; none when a term is held by no record (so nothing matches)."""
+    rows = await SearchTerm.select(SearchTerm.term, SearchTerm.records).where(
+        SearchTerm.term.is_in(sorted(terms))
+    )
+    if len(rows) < len(terms) or min(row["records"] for row in rows) <= 0:
+        return []
+    return [row["term"] for row in sorted(rows, key=lambda row: (row["records"], row["term"]))]
+
+
+def _holding(terms: list[str]) -> WhereRaw:
+    """The posting's record also holds each of `terms`: one probe of the (term, filing_date,
+    record) index each, the rarest first, in the order given (equal costs keep their order in
+    both engines). OFFSET 0 keeps PostgreSQL from turning a probe into a join or a hash of all
+    the term's postings. Standard SQL, the same on SQLite and PostgreSQL."""
+    probe = (
+        "EXISTS (SELECT 1 FROM record_search_term AS other WHERE other.term = {}"
+        " AND other.filing_date = record_search_term.filing_date"
+        " AND other.record = record_search_term.record LIMIT 1 OFFSET 0)"
+    )
+    return WhereRaw(" AND ".join([probe] * len(terms)), *terms)
+
+
+# Writing the index: the importer calls these inside its write transaction.
+
+
+def needs_reindex(old: Record, values: Mapping[str, Any]) -> bool:
+    return any(getattr(old, name) != values[name] for name in INDEXED_FIELDS)
+
+
+async def index_record(
+    record_id: int, values: Mapping[str, Any], counts: Counter[str], old: Record | None = None
+) -> None:
+    """Write the terms of the record with these `values` (replacing those of `old`, the record
+    as it was) and note in `counts` how the term counts change; `write_term_counts` applies them
+    once per batch."""
+    terms = sorted(record_terms(values["title"], values["applicants"]))
+    if old is not None:
+        await RecordSearchTerm.delete().where(RecordSearchTerm.record == record_id)
+        counts.subtract(record_terms(old.title, old.applicants))
+    counts.update(terms)
+    if terms:
+        # One multi-row INSERT; the same statement runs on both engines.
+        await RecordSearchTerm.raw(
+            "INSERT INTO record_search_term (term, filing_date, record) VALUES "
+            + ", ".join(["({}, {}, {})"] * len(terms)),
+            *(value for term in terms for value in (term, values["filing_date"], record_id)),
+        )
+
+
+async def write_term_counts(counts: Counter[str]) -> None:
+    """Add the changes to SearchTerm, in term order (so concurrent batches lock rows in the same
+    order and cannot deadlock). The same statement runs on SQLite (3.24+) and PostgreSQL."""
+    changes = sorted((term, change) for term, change in counts.items() if change)
+    for start in range(0, len(changes), COUNT_CHUNK):
+        chunk = changes[start : start + COUNT_CHUNK]
+        await SearchTerm.raw(
+            "INSERT INTO search_term (term, records) VALUES "
+            + ", ".join(["({}, {})"] * len(chunk))
+            + " ON CONFLICT (term) DO UPDATE SET records = search_term.records + excluded.records",
+            *(value for pair in chunk for value in pair),
+        )
+    counts.clear()
