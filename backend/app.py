@@ -45,6 +45,7 @@ from backend.core.static_assets import (
 )
 from backend.core.templating import configure_jinja
 from backend.guides.routes import GuideController
+from backend.guides.staff_routes import StaffGuideController
 from backend.inquiries.reminders import send_deadline_reminders
 from backend.inquiries.routes import MyRecordsController, RecordController, StaffRecordsController
 from backend.inquiries.stages import kind_name, stage_view
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InboxController,
             inbox_badge,
             GuideController,
+            StaffGuideController,
             healthz,
             readyz,
             create_static_files_router(

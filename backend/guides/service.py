@@ -7,6 +7,7 @@ exists; a locale without any version falls back to zh_Hans, and the page says so
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
@@ -220,3 +221,22 @@ async def all_guides(locale: str) -> list[GuidePage]:
         if version is not None:
             pages.append(_page(guide, version, locale))
     return sorted(pages, key=lambda page: (page.version.updated_on, page.slug), reverse=True)
+
+
+async def publish_edit(
+    page: GuidePage, title: str, summary: str, markdown: str, today: dt.date
+) -> bool:
+    """Staff publish an edited text from the console: a new version, the old ones kept."""
+    digest = hashlib.sha256(f"{title}\n{summary}\n{markdown}".encode()).hexdigest()
+    return await publish(
+        slug=page.slug,
+        category=page.category,
+        matters=page.matters,
+        locale=page.locale,
+        title=title.strip(),
+        summary=summary.strip(),
+        markdown=markdown,
+        sources=page.sources,
+        updated_on=today,
+        content_hash=f"edit:{digest}"[:64],
+    )
