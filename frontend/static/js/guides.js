@@ -261,3 +261,19 @@ const savePanel = document.querySelector("[data-offline-save]");
 if (savePanel && "serviceWorker" in navigator && "caches" in window) setUpSaveAll(savePanel);
 const savedList = document.querySelector("[data-saved-guides]");
 if (savedList) listSaved(savedList).catch(warn("saved guides"));
+
+// Share a page: the phone's share sheet where there is one, otherwise copy the link.
+for (const button of document.querySelectorAll("[data-share]")) {
+  if (!navigator.share && !navigator.clipboard) continue;
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    const url = window.location.href.split("#")[0];
+    if (navigator.share) {
+      await navigator.share({ title: button.dataset.shareTitle, url }).catch(() => {});
+      return;
+    }
+    await navigator.clipboard.writeText(url);
+    const status = button.parentElement.querySelector("[data-share-status]");
+    if (status) status.textContent = button.dataset.shareCopied;
+  });
+}
