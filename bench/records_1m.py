@@ -10,8 +10,9 @@ file in a temporary folder, or the PostgreSQL database `iph_bench_1m` (dropped a
 --keep) — is migrated with the app's migrations and filled by bulk inserts (executemany on
 SQLite, COPY on PostgreSQL), not by the per-row importer. The search terms are made by the
 function the importer uses (`backend.inquiries.search.record_terms`). Each engine runs in a child
-process: the app reads its database from the environment when it is imported. Prints a Markdown
-table; bench/RECORDS.md holds the figures and how to read them.
+process: the app reads its database from the environment when it is imported. Each timed call
+runs three times in a row (`--repeat`): the first run and the best are reported. Prints Markdown
+tables; bench/RECORDS.md holds the figures and how to read them.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ logger = logging.getLogger("backend.database")
 
 def engine_for(settings: Settings) -> Engine:
     if settings.uses_postgres:
-        # No JIT: it compiles for ~20 ms whenever a plan's estimated cost passes jit_above_cost,
-        # which a search's (search.py) can, to save microseconds.
+        # JIT off: compiling costs ~20 ms whenever a plan's estimated cost passes
+        # jit_above_cost (a long search query's can, search.py), to save microseconds.
         return PostgresEngine(
             config={"dsn": settings.database_url, "server_settings": {"jit": "off"}},
             log_queries=False,
