@@ -6,7 +6,11 @@ from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    NotAuthorizedException,
+    PermissionDeniedException,
+    TooManyRequestsException,
+)
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.response import Redirect
@@ -14,6 +18,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from backend.auth import service
 from backend.auth.audit import RequestMeta
+from backend.auth.limits import RateLimited
 from backend.auth.sessions import SessionPolicy, session_end_reason
 from backend.auth.tables import Account
 from backend.core.request_log import request_id_of
@@ -21,6 +26,11 @@ from backend.core.request_log import request_id_of
 
 class SignInRequired(NotAuthorizedException):
     pass
+
+
+def too_many_requests(error: RateLimited) -> TooManyRequestsException:
+    """A service's RateLimited as the 429 the error page renders, with its Retry-After."""
+    return TooManyRequestsException(headers={"Retry-After": str(error.retry_after)})
 
 
 class CurrentAccountMiddleware(ASGIMiddleware):

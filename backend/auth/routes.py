@@ -7,12 +7,11 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import TooManyRequestsException
 from litestar.params import Body, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
 from backend.auth import service
-from backend.auth.guards import request_meta
+from backend.auth.guards import request_meta, too_many_requests
 from backend.auth.limits import RateLimited
 from backend.auth.schemas import (
     CeremonyOptions,
@@ -53,10 +52,6 @@ def messages() -> dict[str, str]:
             "This link has expired or was already used. Ask an administrator for a new one."
         ),
     }
-
-
-def _too_many(error: RateLimited) -> TooManyRequestsException:
-    return TooManyRequestsException(headers={"Retry-After": str(error.retry_after)})
 
 
 def sign_in(request: Request, account: Account, env: service.AuthEnvironment) -> None:
@@ -132,7 +127,7 @@ class AuthController(Controller):
                 env, data.email, data.code, request_meta(request)
             )
         except RateLimited as error:
-            raise _too_many(error) from error
+            raise too_many_requests(error) from error
         except service.SignInFailed:
             context = {
                 "next": safe_next(data.next),
@@ -157,7 +152,7 @@ class AuthController(Controller):
                 env, data.ceremony, data.credential, request_meta(request)
             )
         except RateLimited as error:
-            raise _too_many(error) from error
+            raise too_many_requests(error) from error
         except service.SignInFailed:
             result = CeremonyResult(ok=False, message=messages()["sign-in-failed"])
             return Response(result, status_code=400)
@@ -178,7 +173,7 @@ async def _send_code(
             request.app.state.auth, email, display_name, request_meta(request)
         )
     except RateLimited as error:
-        raise _too_many(error) from error
+        raise too_many_requests(error) from error
     request.session["pending_email"] = service.normalise_email(email)
     request.session["pending_next"] = next_path
     return Redirect("/signin/code", status_code=303)

@@ -4,8 +4,6 @@ from typing import Annotated, Any
 
 import msgspec
 
-Email = Annotated[str, msgspec.Meta(max_length=254)]
-
 
 class SignUpForm(msgspec.Struct):
     email: str = ""
@@ -59,14 +57,6 @@ class CeremonyResult(msgspec.Struct):
     ok: bool
     redirect: str = ""
     message: str = ""
-
-
-class PasskeyView(msgspec.Struct):
-    id: int
-    name: str
-    created_at: str
-    last_used_at: str
-    synced: bool
 
 
 class AccountExport(msgspec.Struct):

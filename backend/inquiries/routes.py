@@ -7,11 +7,17 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, TooManyRequestsException, ValidationException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from backend.auth.guards import current_account, request_meta, role_in, signed_in
+from backend.auth.guards import (
+    current_account,
+    request_meta,
+    role_in,
+    signed_in,
+    too_many_requests,
+)
 from backend.auth.limits import RateLimited
 from backend.auth.tables import Account
 from backend.core import i18n
@@ -107,9 +113,7 @@ class MyRecordsController(Controller):
                 account, data.number, data.code, request_meta(request), now
             )
         except RateLimited as error:
-            raise TooManyRequestsException(
-                headers={"Retry-After": str(error.retry_after)}
-            ) from error
+            raise too_many_requests(error) from error
         except (service.BindingRefused, InvalidNumber):
             return await _bind_problem(request, account, data)
         return Redirect(f"/my/records/{record.number}", status_code=303)

@@ -144,10 +144,7 @@ async def bind_record(
 ) -> Record:
     """Bind with the office-issued code. Wrong code, unknown number: the same refusal."""
     await check_limit(*BIND_ATTEMPTS, subject=str(account.id), now=now)
-    try:
-        record = await record_by_number(number_text)
-    except RecordNotFound as error:
-        raise BindingRefused from error
+    record = await _record_to_bind(number_text)
     expected = record.binding_code_hash
     if not expected or not hmac.compare_digest(expected, binding_code_hash(record.number, code)):
         raise BindingRefused
@@ -157,12 +154,17 @@ async def bind_record(
 
 async def request_binding_approval(account: Account, number_text: str) -> Record:
     """No code at hand: staff check the person's entitlement and approve."""
-    try:
-        record = await record_by_number(number_text)
-    except RecordNotFound as error:
-        raise BindingRefused from error
+    record = await _record_to_bind(number_text)
     await _bind(account, record, RecordBinding.Status.pending)
     return record
+
+
+async def _record_to_bind(number_text: str) -> Record:
+    """Unknown numbers are refused like wrong codes, so a refusal says nothing about holdings."""
+    try:
+        return await record_by_number(number_text)
+    except RecordNotFound as error:
+        raise BindingRefused from error
 
 
 async def _bind(account: Account, record: Record, status: str) -> None:
