@@ -9,6 +9,7 @@ import msgspec
 from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.logging.config import LoggingConfig
 from litestar.middleware.rate_limit import RateLimitConfig
@@ -28,7 +29,7 @@ from backend.auth.routes import AuthController
 from backend.auth.service import AuthEnvironment
 from backend.auth.sessions import SessionPolicy
 from backend.cli import IPHCLIPlugin
-from backend.core import database, stores
+from backend.core import database, page_cache, stores
 from backend.core.errors import render_error
 from backend.core.health import healthz, readyz
 from backend.core.middleware import LocaleMiddleware, add_content_language
@@ -62,7 +63,7 @@ IMMUTABLE = CacheControlHeader(max_age=365 * 24 * 3600, public=True)
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
 # File stores whose expired entries the scheduler purges (Redis expires keys itself).
-FILE_STORES = ("sessions", "rate_limit", "challenges", "codes")
+FILE_STORES = ("sessions", "rate_limit", "challenges", "codes", page_cache.PAGE_CACHE_STORE)
 
 
 def _service_worker_source(assets: StaticAssets) -> str:
@@ -207,6 +208,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_secure=settings.cookies_secure,
             cookie_samesite="lax",
             header_name="x-csrftoken",
+        ),
+        response_cache_config=ResponseCacheConfig(
+            store=page_cache.PAGE_CACHE_STORE, cache_response_filter=page_cache.should_store
         ),
         compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True),
         template_config=TemplateConfig(

@@ -67,12 +67,14 @@ def import_records(app: Litestar, file: Path) -> None:
     from rich.progress import Progress
 
     from backend.inquiries.importer import import_file
+    from backend.inquiries.routes import forget_record_pages
 
     with Progress() as progress:
         task = progress.add_task(f"importing {file.name}", total=None)
         result = asyncio.run(
             _with_engine(app, import_file(file, lambda n: progress.advance(task, n)))
         )
+    asyncio.run(forget_record_pages(app, result.updated_numbers))
     for problem in result.problems:
         click.echo(f"{file}:{problem.line}: {problem.message}", err=True)
     if result.problems:

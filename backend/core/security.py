@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers import BaseRouteHandler
 from litestar.types import Message, Scope
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -46,3 +49,15 @@ def security_headers_hook(hsts: bool):
             headers["Strict-Transport-Security"] = HSTS
 
     return add_security_headers
+
+
+def same_origin_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """A guard for the few forms that carry no CSRF token (language and elder mode, shown on
+    pages cached for everyone): a browser says where a request comes from (Sec-Fetch-Site, Origin),
+    and one that comes from another site is refused."""
+    site = connection.headers.get("sec-fetch-site")
+    if site is not None and site not in {"same-origin", "none"}:
+        raise PermissionDeniedException(detail="cross-site request refused")
+    origin = connection.headers.get("origin")
+    if origin is not None and origin != connection.app.state.settings.origin:
+        raise PermissionDeniedException(detail="cross-site request refused")

@@ -63,6 +63,7 @@ class ImportResult(msgspec.Struct):
     updated: int = 0
     unchanged: int = 0
     problems: list[RowProblem] = []
+    updated_numbers: list[str] = []  # whose public pages must be forgotten
 
 
 def _raw_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -210,6 +211,9 @@ async def write_rows(
             await search.write_term_counts(term_counts)
         result.created += outcomes.count("created")
         result.updated += outcomes.count("updated")
+        result.updated_numbers += [
+            row.number for row, outcome in zip(batch, outcomes, strict=True) if outcome == "updated"
+        ]
         result.unchanged += outcomes.count("unchanged")
         progress(len(batch))
     return result

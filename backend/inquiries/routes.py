@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Litestar, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Body, FromPath, FromQuery
@@ -20,7 +20,7 @@ from backend.auth.guards import (
 )
 from backend.auth.limits import RateLimited
 from backend.auth.tables import Account
-from backend.core import i18n
+from backend.core import i18n, page_cache
 from backend.core.htmx import VARY_ON_HTMX, wants_fragment
 from backend.inquiries import reminders, service
 from backend.inquiries.numbers import InvalidNumber
@@ -39,6 +39,19 @@ def _looks_like_a_number(text: str) -> bool:
     return digits >= 6 and digits >= len(text.replace(" ", "")) // 2
 
 
+def record_page_path(number: str) -> str:
+    return f"/records/{number}"
+
+
+def _record_page_key(request: Request) -> str:
+    """One cache entry per record whichever way its number was typed in the address."""
+    try:
+        canonical = service.parse_number(request.path_params["number"]).canonical
+    except InvalidNumber:
+        return page_cache.key_for(request)
+    return page_cache.key_for(request, record_page_path(canonical))
+
+
 class RecordController(Controller):
     @get("/records", name="records")
     async def search(self, request: Request, q: FromQuery[str] = "") -> Template:
@@ -50,7 +63,13 @@ class RecordController(Controller):
         template = "inquiries/_results.html" if wants_fragment(request) else "inquiries/search.html"
         return Template(template, context=context, headers={"Vary": VARY_ON_HTMX})
 
-    @get("/records/{number:str}", name="record")
+    @get(
+        "/records/{number:str}",
+        name="record",
+        cache=page_cache.PAGE_LIFETIME_SECONDS,
+        cache_key_builder=_record_page_key,
+        opt={"exclude_from_csrf": True},
+    )
     async def record(self, number: FromPath[str]) -> Template:
         record = await _public_or_404(number)
         return Template(
@@ -65,6 +84,12 @@ class RecordController(Controller):
     async def api_record(self, number: FromPath[str]) -> PublicRecord:
         """The public fields and timeline of a record, by its number in any typed form."""
         return await service.public_record(await _public_or_404(number))
+
+
+async def forget_record_pages(app: Litestar, numbers: list[str]) -> None:
+    """The public pages of `numbers` are served fresh from now on (staff console, import)."""
+    store = app.stores.get(page_cache.PAGE_CACHE_STORE)
+    await page_cache.forget(store, [record_page_path(number) for number in numbers])
 
 
 def _number_problem(text: str) -> str:
@@ -220,4 +245,5 @@ class StaffRecordsController(Controller):
             request_meta(request),
             current_account(request),
         )
+        await forget_record_pages(request.app, [record.number])
         return Redirect(f"/staff/records/{record.number}", status_code=303)

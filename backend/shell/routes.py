@@ -15,6 +15,7 @@ from backend.auth import service as auth_service
 from backend.auth.guards import current_account
 from backend.core import i18n
 from backend.core.htmx import VARY_ON_HTMX, wants_fragment
+from backend.core.security import same_origin_only
 from backend.core.static_assets import StaticAssets
 from backend.core.urls import safe_next
 from backend.shell import service
@@ -74,7 +75,13 @@ class ShellController(Controller):
             headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
         )
 
-    @post("/preferences/locale", status_code=303)
+    # Shown on pages cached for everyone, so checked by origin rather than a CSRF token.
+    @post(
+        "/preferences/locale",
+        status_code=303,
+        guards=[same_origin_only],
+        opt={"exclude_from_csrf": True},
+    )
     async def choose_locale(
         self, request: Request, data: Annotated[LocaleChoice, FORM]
     ) -> Redirect:
@@ -86,7 +93,12 @@ class ShellController(Controller):
         cookie = _preference_cookie(request, i18n.LOCALE_COOKIE, data.locale)
         return Redirect(safe_next(data.next), status_code=303, cookies=[cookie])
 
-    @post("/preferences/elder-mode", status_code=303)
+    @post(
+        "/preferences/elder-mode",
+        status_code=303,
+        guards=[same_origin_only],
+        opt={"exclude_from_csrf": True},
+    )
     async def choose_elder_mode(
         self, request: Request, data: Annotated[ElderModeChoice, FORM]
     ) -> Redirect:

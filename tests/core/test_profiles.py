@@ -13,7 +13,6 @@ from backend.auth.service import ensure_account
 from backend.auth.tables import Account
 from backend.demo import DEMO_ACCOUNTS, load_demo_data
 from tests.conftest import PROFILE, VAR_DIR, serve
-from tests.people import csrf_token_of
 
 pytestmark = pytest.mark.profiles
 
@@ -83,8 +82,7 @@ async def test_rate_limit_answers_429_with_retry_after_and_a_readable_page(
     limited = make_app(rate_limit_per_minute=3, store_namespace=f"{settings.store_namespace}rl")
     async with serve(limited) as client:
         client.cookies.set("iph_locale", "en")
-        token = csrf_token_of((await client.get("/")).text)
-        form = {"locale": "en", "next": "/", "_csrf_token": token}
+        form = {"locale": "en", "next": "/"}
         statuses = [
             (await client.post("/preferences/locale", data=form)).status_code for _ in range(3)
         ]

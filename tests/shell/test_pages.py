@@ -64,10 +64,9 @@ async def test_the_switch_cookie_wins_over_accept_language(client: httpx.AsyncCl
 async def test_switching_language_sets_the_cookie_and_returns_to_the_page(
     client: httpx.AsyncClient,
 ) -> None:
-    token = csrf_token_of((await client.get("/search")).text)
     response = await client.post(
         "/preferences/locale",
-        data={"locale": "en", "next": "/search", "_csrf_token": token},
+        data={"locale": "en", "next": "/search"},
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -80,18 +79,16 @@ async def test_switching_language_sets_the_cookie_and_returns_to_the_page(
 async def test_switching_language_never_redirects_off_the_site(
     client: httpx.AsyncClient, next_url: str
 ) -> None:
-    token = csrf_token_of((await client.get("/")).text)
     response = await client.post(
         "/preferences/locale",
-        data={"locale": "en", "next": next_url, "_csrf_token": token},
+        data={"locale": "en", "next": next_url},
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
 
 
 async def test_an_unknown_locale_is_refused_with_a_readable_page(client: httpx.AsyncClient) -> None:
-    token = csrf_token_of((await client.get("/")).text)
-    response = await client.post("/preferences/locale", data={"locale": "xx", "_csrf_token": token})
+    response = await client.post("/preferences/locale", data={"locale": "xx"})
     assert response.status_code == 400
     assert "请求无法处理" in response.text
     assert "iph_locale" not in response.headers.get("set-cookie", "")
@@ -100,10 +97,9 @@ async def test_an_unknown_locale_is_refused_with_a_readable_page(client: httpx.A
 async def test_elder_mode_persists_in_a_cookie_and_changes_the_layout(
     client: httpx.AsyncClient,
 ) -> None:
-    token = csrf_token_of((await client.get("/")).text)
     response = await client.post(
         "/preferences/elder-mode",
-        data={"enabled": "1", "_csrf_token": token},
+        data={"enabled": "1"},
         follow_redirects=True,
     )
     assert response.status_code == 200
@@ -163,31 +159,70 @@ async def test_pages_need_no_inline_script_or_style(client: httpx.AsyncClient) -
 
 
 async def test_csrf_rejects_a_post_without_a_token(client: httpx.AsyncClient) -> None:
-    await client.get("/")
-    response = await client.post("/preferences/locale", data={"locale": "en"})
+    await client.get("/signin")
+    response = await client.post("/signup", data={"email": "a@example.test"})
     assert response.status_code == 403
-    assert "iph_locale" not in response.headers.get("set-cookie", "")
 
 
 async def test_csrf_rejects_a_token_from_another_client(client: httpx.AsyncClient, app) -> None:
     async with serve(app) as other:
-        other_token = csrf_token_of((await other.get("/")).text)
-    await client.get("/")
+        other_token = await csrf_token_of(other)
+    await client.get("/signin")
     response = await client.post(
-        "/preferences/locale", data={"locale": "en"}, headers={"x-csrftoken": other_token}
+        "/signup", data={"email": "a@example.test"}, headers={"x-csrftoken": other_token}
     )
     assert response.status_code == 403
 
 
 async def test_csrf_accepts_the_header_htmx_sends(client: httpx.AsyncClient) -> None:
-    token = csrf_token_of((await client.get("/")).text)
+    token = await csrf_token_of(client)
     response = await client.post(
-        "/preferences/locale",
-        data={"locale": "en"},
+        "/signup",
+        data={"email": "a@example.test", "display_name": "测试"},
         headers={"x-csrftoken": token, "HX-Request": "true"},
         follow_redirects=False,
     )
+    assert response.status_code == 303  # on to the code form
+
+
+async def test_pages_carry_no_per_visitor_token_but_set_the_cookie_scripts_read(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/")
+    token = client.cookies["iph_csrf"]
+    assert token not in response.text
+    assert "csrf-token" not in response.text
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+    ],
+)
+@pytest.mark.parametrize("path", ["/preferences/locale", "/preferences/elder-mode"])
+async def test_preference_forms_refuse_requests_from_another_site(
+    client: httpx.AsyncClient, headers: dict[str, str], path: str
+) -> None:
+    response = await client.post(path, data={"locale": "en", "enabled": "1"}, headers=headers)
+    assert response.status_code == 403
+    assert "set-cookie" not in response.headers
+
+
+async def test_preference_forms_accept_a_same_origin_browser_post(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/preferences/locale",
+        data={"locale": "en", "next": "/"},
+        headers={"Sec-Fetch-Site": "same-origin", "Origin": "http://testserver.local"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
+    assert "iph_locale=en" in response.headers["set-cookie"]
 
 
 async def test_anonymous_visitors_get_no_session(client: httpx.AsyncClient) -> None:

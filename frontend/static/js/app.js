@@ -1,12 +1,14 @@
 // IP Handheld: the little JavaScript the shell needs. Every page also works without it.
 
-// CSRF: Litestar checks the x-csrftoken header on every state-changing request. htmx 4 does
-// not inherit attributes, so the header is added here for every non-GET htmx request.
-const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content;
+// CSRF: Litestar checks the x-csrftoken header on every state-changing request against its
+// cookie, which pages do not repeat (they are cached for everyone, core/page_cache.py). htmx 4
+// does not inherit attributes, so the header is added here for every non-GET htmx request.
+const csrfToken = () => document.cookie.match(/(?:^|;\s*)iph_csrf=([^;]+)/)?.[1];
 document.addEventListener("htmx:config:request", (event) => {
   const request = event.detail.ctx.request;
-  if (csrfToken && !/^(GET|HEAD|OPTIONS)$/i.test(request.method)) {
-    request.headers["X-CSRFToken"] = csrfToken;
+  const token = csrfToken();
+  if (token && !/^(GET|HEAD|OPTIONS)$/i.test(request.method)) {
+    request.headers["X-CSRFToken"] = token;
   }
 });
 

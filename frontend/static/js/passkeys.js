@@ -1,7 +1,8 @@
 // Passkeys: sign in (button and autofill) and create. Shown only where the browser can do it;
 // without it the page offers the e-mail code and recovery code forms instead.
 
-const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content;
+// The CSRF token Litestar checks: its cookie (pages carry no per-visitor token, core/page_cache.py).
+const csrfToken = () => document.cookie.match(/(?:^|;\s*)iph_csrf=([^;]+)/)?.[1];
 const supported = window.PublicKeyCredential
   && typeof PublicKeyCredential.parseRequestOptionsFromJSON === "function"
   && typeof PublicKeyCredential.parseCreationOptionsFromJSON === "function";
@@ -10,7 +11,7 @@ async function postJSON(url, body) {
   const response = await fetch(url, {
     method: "POST",
     credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
     body: JSON.stringify(body ?? {}),
   });
   const data = await response.json().catch(() => ({}));

@@ -2,7 +2,8 @@
 // the subscription to the server; or unsubscribe. Shown only where the browser has PushManager;
 // elsewhere the page still works (the inbox and e-mail need no JavaScript).
 
-const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content;
+// The CSRF token Litestar checks: its cookie (pages carry no per-visitor token, core/page_cache.py).
+const csrfToken = () => document.cookie.match(/(?:^|;\s*)iph_csrf=([^;]+)/)?.[1];
 const box = document.querySelector("[data-push-device]");
 const supported = "serviceWorker" in navigator && "PushManager" in window
   && "Notification" in window;
@@ -11,7 +12,7 @@ async function postJSON(url, body) {
   const response = await fetch(url, {
     method: "POST",
     credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken },
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
     body: JSON.stringify(body),
   });
   return response.ok;

@@ -1,0 +1,91 @@
+"""Public pages served from Litestar's response cache, and forgotten when what they show changes.
+
+A cached page must be the same for everyone who gets it. So a page is cached only for an
+anonymous visitor who sends no session cookie (the session middleware then sets no cookie that
+could be stored with the page), never for htmx requests, and only with status 200. The key holds
+everything else the page depends on: the path, the locale, elder mode and the encoding the
+compression middleware chose (the stored body is the compressed one). Pages that use the cache
+carry no per-visitor CSRF token: the forms on them that need no sign-in (language, elder mode)
+are checked by origin instead (core/security.py), and scripts read the token from its cookie.
+
+Entries expire after an hour at the latest; whoever changes what a page shows forgets its keys
+(`forget`), in the same process or another (the store is shared: files or Redis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import product
+
+from litestar import Request
+from litestar.stores.base import Store
+from litestar.types import HTTPScope
+
+from backend.core import i18n
+
+PAGE_CACHE_STORE = "response_cache"  # Litestar's ResponseCacheConfig default store name
+PAGE_LIFETIME_SECONDS = 3600
+SESSION_COOKIE = "iph_session"
+ELDER_COOKIE = "iph_elder"
+ENCODINGS = ("br", "gzip", "identity")
+# Past this many pages, dropping the whole cache is cheaper than a delete per key.
+FORGET_ONE_BY_ONE_UP_TO = 50
+
+
+def encoding_for(accept_encoding: str) -> str:
+    """The encoding Litestar's compression middleware (brotli, gzip fallback) will use."""
+    if "br" in accept_encoding:
+        return "br"
+    return "gzip" if "gzip" in accept_encoding else "identity"
+
+
+def page_key(path: str, locale: str, elder: bool, encoding: str) -> str:
+    return f"{path}|{locale}|{'elder' if elder else 'standard'}|{encoding}"
+
+
+def key_for(request: Request, path: str | None = None) -> str:
+    """The key of the page `request` asks for; `path` when the route knows a canonical one."""
+    if not _cacheable_request(request.scope):
+        # A key that is never stored (see `should_store`): signed-in and htmx views miss.
+        return f"uncacheable|{id(request.scope)}"
+    return page_key(
+        path or request.url.path,
+        request.scope["state"].get("locale", i18n.DEFAULT_LOCALE),
+        request.cookies.get(ELDER_COOKIE) == "1",
+        encoding_for(request.headers.get("accept-encoding", "")),
+    )
+
+
+def should_store(scope: HTTPScope, status_code: int) -> bool:
+    """ResponseCacheConfig's filter: only a 200 for an anonymous visitor without a session."""
+    return status_code == 200 and _cacheable_request(scope)
+
+
+def _cacheable_request(scope: HTTPScope) -> bool:
+    if scope.get("user") is not None:
+        return False
+    session = SESSION_COOKIE.encode()
+    for name, value in scope["headers"]:
+        if name == b"hx-request" or (name == b"cookie" and session in value):
+            return False
+    return True
+
+
+def keys_of(paths: Iterable[str]) -> list[str]:
+    """Every key under which one of `paths` may be cached."""
+    return [
+        page_key(path, locale, elder, encoding)
+        for path, locale, elder, encoding in product(paths, i18n.LOCALES, (False, True), ENCODINGS)
+    ]
+
+
+async def forget(store: Store, paths: Iterable[str]) -> None:
+    """Drop the cached copies of `paths` (few: key by key; many: the whole cache)."""
+    paths = list(paths)
+    if not paths:
+        return
+    if len(paths) > FORGET_ONE_BY_ONE_UP_TO:
+        await store.delete_all()
+        return
+    for key in keys_of(paths):
+        await store.delete(key)
