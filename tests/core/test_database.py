@@ -1,0 +1,230 @@
+"""The embedded engine's kept read connections: fresh data, right rows, opened once, closed."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import closing
+from pathlib import Path
+
+import aiosqlite
+import pytest
+from piccolo.columns import Integer, Varchar
+from piccolo.table import Table
+
+from backend.core.database import EmbeddedEngine, close_engine, open_engine, write_transaction
+from backend.inquiries.tables import Record
+from tests.conftest import PROFILE, serve
+
+pytestmark = pytest.mark.skipif(PROFILE != "sqlite+file", reason="the embedded profile only")
+
+
+class Note(Table):
+    """A table of the tests' own, in a database file of each test's own."""
+
+    text = Varchar(length=100)
+    position = Integer()
+
+
+class ConnectionCount:
+    def __init__(self) -> None:
+        self.opened = 0
+
+
+@pytest.fixture
+def connections(monkeypatch: pytest.MonkeyPatch) -> ConnectionCount:
+    """Counts every SQLite connection opened, Piccolo's own and the kept ones."""
+    count = ConnectionCount()
+    connect = aiosqlite.connect
+
+    def counting_connect(*args, **kwargs):
+        count.opened += 1
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite, "connect", counting_connect)
+    return count
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[EmbeddedEngine]:
+    engine = EmbeddedEngine(path=str(tmp_path / "reads.sqlite3"), timeout=30)
+    Note._meta.db = engine
+    await open_engine(engine)
+    await Note.create_table()
+    yield engine
+    await close_engine(engine)
+
+
+def _write_directly(path: str, statement: str, *args: object) -> None:
+    """A write by another process (another worker, a command), through plain sqlite3."""
+    with closing(sqlite3.connect(path, timeout=30)) as connection:
+        connection.execute(statement, args)
+        connection.commit()
+
+
+async def test_reads_outside_a_transaction_reuse_one_kept_connection(
+    engine: EmbeddedEngine, connections: ConnectionCount
+) -> None:
+    await Note.insert(Note(text="first", position=1))
+    opened_before_reads = connections.opened
+    for _ in range(50):
+        assert (await Note.select(Note.text).first()) == {"text": "first"}
+    assert connections.opened - opened_before_reads == 1
+    assert engine.read_connections_opened == 1
+
+
+async def test_writes_outside_a_transaction_are_seen_by_the_next_read(
+    engine: EmbeddedEngine,
+) -> None:
+    assert await Note.select().first() is None  # the read connection is open now
+    await Note.insert(Note(text="new", position=1))
+    assert (await Note.select(Note.text).first()) == {"text": "new"}
+    await Note.update({Note.text: "changed"}).where(Note.position == 1)
+    assert (await Note.select(Note.text).first()) == {"text": "changed"}
+    assert await Note.count() == 1
+    await Note.delete().where(Note.position == 1)
+    assert await Note.select().first() is None
+    assert not await Note.exists().where(Note.position == 1)
+
+
+async def test_a_committed_write_transaction_is_seen_and_a_rolled_back_one_is_not(
+    engine: EmbeddedEngine,
+) -> None:
+    assert await Note.count() == 0
+    async with write_transaction(engine):
+        await Note.insert(Note(text="in a transaction", position=1))
+        # Inside the transaction, reads use its connection and see its own write...
+        assert await Note.count() == 1
+    # ...and after the commit, the kept read connection sees it too.
+    assert (await Note.select(Note.text).first()) == {"text": "in a transaction"}
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo):
+        async with write_transaction(engine):
+            await Note.update({Note.text: "rolled back"}).where(Note.position == 1)
+            raise Undo
+    assert (await Note.select(Note.text).first()) == {"text": "in a transaction"}
+
+
+async def test_a_write_by_another_process_is_seen_by_the_next_read(engine: EmbeddedEngine) -> None:
+    assert await Note.count() == 0
+    for position in range(1, 4):
+        _write_directly(engine.path, "INSERT INTO note (text, position) VALUES ('x', ?)", position)
+        assert await Note.count() == position
+
+
+async def test_reads_leave_no_read_transaction_open_to_hold_back_the_wal(
+    engine: EmbeddedEngine,
+) -> None:
+    await Note.insert(*[Note(text="row", position=n) for n in range(100)])
+    assert len(await Note.select().limit(10)) == 10  # a partial read of the table
+    assert await Note.select().first() is not None
+    _write_directly(engine.path, "UPDATE note SET text = 'newer'")
+    with closing(sqlite3.connect(engine.path, timeout=30)) as other:
+        busy, _, _ = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert busy == 0  # a reader holding a snapshot would make the checkpoint busy
+    assert (await Note.select(Note.text).first()) == {"text": "newer"}
+
+
+async def test_concurrent_reads_each_get_their_own_row(engine: EmbeddedEngine) -> None:
+    await Note.insert(*[Note(text=f"note {n}", position=n) for n in range(300)])
+    positions = [random.randrange(300) for _ in range(600)]
+
+    async def read(position: int) -> tuple[int, list[dict]]:
+        rows = await Note.select(Note.text, Note.position).where(Note.position == position)
+        return position, rows
+
+    results = await asyncio.gather(*(read(position) for position in positions))
+    for position, rows in results:
+        assert rows == [{"text": f"note {position}", "position": position}]
+    everything = await asyncio.gather(*(Note.select(Note.position) for _ in range(20)))
+    assert all(len(rows) == 300 for rows in everything)
+    assert 1 <= engine.read_connections_opened <= engine.read_connections
+
+
+async def test_a_raw_write_still_goes_through_a_writing_connection(engine: EmbeddedEngine) -> None:
+    assert await Note.count() == 0
+    rows = await Note.raw(
+        "INSERT INTO note (text, position) VALUES ({}, {}) RETURNING position", "raw", 7
+    )
+    assert rows == [{"position": 7}]
+    assert await Note.raw("SELECT text FROM note WHERE position = {}", 7) == [{"text": "raw"}]
+
+
+async def test_a_statement_error_is_raised_and_keeps_the_connection(
+    engine: EmbeddedEngine,
+) -> None:
+    await Note.count()
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        await Note.raw("SELECT * FROM no_such_table")
+    await Note.count()
+    assert engine.read_connections_opened == 1
+
+
+async def test_a_dead_read_connection_is_replaced(engine: EmbeddedEngine) -> None:
+    await Note.insert(Note(text="still here", position=1))
+    await Note.count()
+    await engine._readers[0].connection.close()  # as if it had died
+    assert (await Note.select(Note.text).first()) == {"text": "still here"}
+    assert await Note.count() == 1
+    assert engine.read_connections_opened == 2
+
+
+async def test_close_ends_the_kept_connections_and_reads_go_on_without_them(
+    engine: EmbeddedEngine, connections: ConnectionCount
+) -> None:
+    await Note.insert(Note(text="kept", position=1))
+    await asyncio.gather(*(Note.count() for _ in range(20)))
+    kept = [reader.connection for reader in engine._readers]
+    await close_engine(engine)
+    assert kept and all(connection._connection is None for connection in kept)
+    opened = connections.opened
+    assert await Note.count() == 1
+    assert await Note.count() == 1
+    assert connections.opened - opened == 2  # one connection per statement, as Piccolo does
+    await close_engine(engine)  # closing twice is harmless
+    await open_engine(engine)
+    assert await Note.count() == 1
+    assert engine.read_connections_opened == len(kept) + 1
+
+
+def test_the_kept_connection_serves_one_event_loop_after_another(tmp_path: Path) -> None:
+    """Tests (and Litestar's test client) run apps in loops of their own, one after another."""
+    engine = EmbeddedEngine(path=str(tmp_path / "loops.sqlite3"), timeout=30)
+
+    async def start() -> None:
+        Note._meta.db = engine
+        await open_engine(engine)
+        await Note.create_table()
+        await Note.insert(Note(text="from the first loop", position=1))
+        assert await Note.count() == 1
+
+    async def read_again() -> dict | None:
+        Note._meta.db = engine
+        return await Note.select(Note.text).first()
+
+    asyncio.run(start())
+    assert asyncio.run(read_again()) == {"text": "from the first loop"}
+    assert asyncio.run(read_again()) == {"text": "from the first loop"}
+    assert engine.read_connections_opened == 1
+    asyncio.run(close_engine(engine))
+    assert asyncio.run(read_again()) == {"text": "from the first loop"}
+
+
+async def test_the_app_keeps_read_connections_from_start_to_stop(make_app) -> None:
+    app = make_app()
+    engine = app.state.engine
+    assert isinstance(engine, EmbeddedEngine)
+    async with serve(app):
+        number = f"TEST{random.randrange(10**9)}"
+        await Record.insert(Record(number=number, title="Kept connections"))
+        found = await Record.select(Record.title).where(Record.number == number).first()
+        assert found == {"title": "Kept connections"}
+        await Record.delete().where(Record.number == number)
+        assert await Record.select().where(Record.number == number).first() is None
+        assert engine.read_connections_opened >= 1
+    assert engine._readers is None
