@@ -32,6 +32,7 @@ from backend.cli import IPHCLIPlugin
 from backend.core import database, page_cache, stores
 from backend.core.errors import render_error
 from backend.core.health import healthz, readyz
+from backend.core.jobs import PeriodicJob, job_queue_for
 from backend.core.middleware import LocaleMiddleware, add_content_language
 from backend.core.request_log import with_request_log
 from backend.core.scheduler import Scheduler
@@ -115,23 +116,31 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
 
     auth = _auth_environment(settings, registry)
-    scheduler.every(
-        24 * 3600,
-        "purge-audit-log",
-        lambda: audit.purge_older_than(settings.audit_retention_days, auth.clock()),
-    )
-
     push = PushSender(
         vapid_private_key(settings.vapid_private_key, settings.vapid_key_path),
         subject=settings.vapid_subject,
         services=settings.push_service_list,
     )
-    notifier = Notifier(auth.mail, push)
-    scheduler.every(
-        24 * 3600,
-        "deadline-reminders",
-        lambda: send_deadline_reminders(auth.clock().date(), notifier),
+    job_queue = job_queue_for(settings)  # the scale profile's, for `litestar iph worker`
+    notifier = Notifier(auth.mail, push, job_queue)
+    # Cron times are UTC: reminders at 08:05 and the purge at 03:30 in Beijing.
+    periodic_jobs = (
+        PeriodicJob(
+            "purge-audit-log",
+            "30 19 * * *",
+            timedelta(days=1),
+            lambda: audit.purge_older_than(settings.audit_retention_days, auth.clock()),
+        ),
+        PeriodicJob(
+            "deadline-reminders",
+            "5 0 * * *",
+            timedelta(days=1),
+            lambda: send_deadline_reminders(auth.clock().date(), notifier),
+        ),
     )
+    if job_queue is None:  # embedded: this process runs them
+        for job in periodic_jobs:
+            scheduler.every(job.every.total_seconds(), job.name, job.run)
 
     async def start() -> None:
         await database.open_engine(engine)
@@ -237,6 +246,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "auth": auth,
                 "notify": notifier,
                 "push": push,
+                "jobs": job_queue,
+                "periodic_jobs": periodic_jobs,
             }
         ),
     )

@@ -1,4 +1,4 @@
-"""Project commands under `litestar iph …`: migrate, seed, setup."""
+"""Project commands under `litestar iph …`: migrate, seed, setup, worker."""
 
 from __future__ import annotations
 
@@ -52,6 +52,25 @@ def setup(app: Litestar) -> None:
 def create_staff(app: Litestar, email: str, role: str) -> None:
     link = asyncio.run(_with_engine(app, _enrolment_link(app, email, role)))
     click.echo(f"One-time enrolment link for {email} ({role}), valid 24 hours:\n{link}")
+
+
+@iph_group.command(help="Run the scale profile's job worker: periodic jobs and queued pushes.")
+@click.option("--concurrency", default=10, show_default=True, help="Jobs run at once.")
+def worker(app: Litestar, concurrency: int) -> None:
+    from backend.core.jobs import worker_for
+
+    if app.state.jobs is None:
+        raise click.ClickException(
+            "IPH_REDIS_URL is not set: the embedded profile runs its jobs in the web process"
+        )
+    asyncio.run(_with_engine(app, _run_worker(app, worker_for(app, concurrency=concurrency))))
+
+
+async def _run_worker(app: Litestar, job_worker) -> None:
+    try:
+        await job_worker.run()
+    finally:
+        await app.state.jobs.disconnect()
 
 
 @iph_group.group(name="import", cls=LitestarGroup, help="Import data files.")

@@ -89,8 +89,10 @@ async def _clean_up_services() -> None:
         from redis.asyncio import Redis
 
         client = Redis.from_url(TEST_REDIS_URL)
-        async for key in client.scan_iter(match=f"iphtest{RUN_ID}*"):
-            await client.delete(key)
+        # The job queue's keys begin with "saq:" (backend/core/jobs.py).
+        for pattern in (f"iphtest{RUN_ID}*", f"saq:*iphtest{RUN_ID}*"):
+            async for key in client.scan_iter(match=pattern):
+                await client.delete(key)
         await client.aclose()
 
 
@@ -140,6 +142,24 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 async def app(settings: Settings) -> Litestar:
     return create_app(settings)
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def job_worker(app: Litestar) -> AsyncIterator[None]:
+    """With Redis, the app's queue worker runs beside it, as deployed, and sends queued pushes.
+
+    It runs no periodic jobs: tests/core/test_jobs.py runs those with workers of its own.
+    """
+    if app.state.jobs is None:
+        yield
+        return
+    from backend.core.jobs import JobWorker
+
+    worker = JobWorker(app.state.jobs, (), app.state.notify.job_tasks(), signals=False)
+    running = asyncio.create_task(worker.run())
+    yield
+    await worker.stop()
+    await running
 
 
 BASE_URL = "http://testserver.local"

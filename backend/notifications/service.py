@@ -7,8 +7,13 @@ when the job that sends it runs twice.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from saq.job import TERMINAL_STATUSES
 
 from backend.auth.tables import Account
 from backend.core.database import write_transaction
@@ -16,12 +21,21 @@ from backend.notifications.email import MailSender
 from backend.notifications.push import PushSender
 from backend.notifications.tables import InboxEntry, NotificationPreference, PushSubscription
 
+if TYPE_CHECKING:
+    from saq.queue.redis import RedisQueue
+
 logger = logging.getLogger("backend.notifications")
 KINDS = ("status", "deadline")
 # Pushes in flight at once, whatever number of people a reminder run notifies.
 PUSH_CONCURRENCY = 8
 # Push subscriptions (browsers) one person may have; the oldest goes when one more is added.
 MAX_DEVICES = 20
+# The scale profile's queued job that sends one message to a person's devices.
+PUSH_JOB = "push-to-devices"
+# Up to MAX_DEVICES pushes, PUSH_CONCURRENCY at a time, each with the push sender's timeout.
+PUSH_JOB_TIMEOUT_SECONDS = 120
+# Queued pushes whose sending `finish_pushes()` may wait for; older ones are not waited for.
+MAX_WATCHED_PUSHES = 1000
 
 
 @dataclass(frozen=True)
@@ -37,14 +51,20 @@ class Notifier:
     """Writes the inbox, sends e-mail, and starts pushes in the background.
 
     Pushes do not hold up the caller (a staff member's request, a reminder run): a push service
-    that cannot be reached costs a timeout, and from mainland China that is common.
-    `finish_pushes()` waits for the ones started so far.
+    that cannot be reached costs a timeout, and from mainland China that is common. Embedded,
+    they are asyncio tasks of this process; with a job queue (the scale profile) they are
+    queued for the worker, so a web worker that stops loses none. `finish_pushes()` waits for
+    the ones started (or queued) so far.
     """
 
-    def __init__(self, mail: MailSender, push: PushSender | None = None) -> None:
+    def __init__(
+        self, mail: MailSender, push: PushSender | None = None, queue: RedisQueue | None = None
+    ) -> None:
         self.mail = mail
         self.push = push
+        self.queue = queue
         self._pushes: set[asyncio.Task] = set()
+        self._queued_pushes: dict[str, None] = {}  # job keys, oldest first
         self._push_slots = asyncio.Semaphore(PUSH_CONCURRENCY)
 
     async def notify(self, account_id: int, message: Message) -> bool:
@@ -80,9 +100,7 @@ class Notifier:
         if preference is None:
             return
         if preference.push and self.push is not None:
-            task = asyncio.create_task(self._push_to_devices(account_id, message))
-            self._pushes.add(task)
-            task.add_done_callback(self._pushes.discard)
+            await self._start_push(account_id, message)
         if not preference.email:
             return
         account = await Account.objects().where(Account.id == account_id).first()
@@ -91,7 +109,36 @@ class Notifier:
         except Exception:  # the inbox already has it; e-mail is best effort
             logger.exception("e-mail notification to account %s failed", account_id)
 
-    async def _push_to_devices(self, account_id: int, message: Message) -> None:
+    async def _start_push(self, account_id: int, message: Message) -> None:
+        if self.queue is None:
+            task = asyncio.create_task(self.push_to_devices(account_id, message))
+            self._pushes.add(task)
+            task.add_done_callback(self._pushes.discard)
+            return
+        try:
+            job = await self.queue.enqueue(
+                PUSH_JOB,
+                account_id=account_id,
+                message=dataclasses.asdict(message),
+                timeout=PUSH_JOB_TIMEOUT_SECONDS,
+            )
+        except Exception:  # the inbox already has it; push is best effort
+            logger.exception("push to account %s not queued", account_id)
+            return
+        if job is not None:
+            self._queued_pushes[job.key] = None
+            while len(self._queued_pushes) > MAX_WATCHED_PUSHES:
+                del self._queued_pushes[next(iter(self._queued_pushes))]
+
+    def job_tasks(self) -> list[tuple[str, Any]]:
+        """The worker's side of the queued pushes: (job name, task) pairs for SAQ."""
+
+        async def push_to_devices(ctx: dict, *, account_id: int, message: dict) -> None:
+            await self.push_to_devices(account_id, Message(**message))
+
+        return [(PUSH_JOB, push_to_devices)]
+
+    async def push_to_devices(self, account_id: int, message: Message) -> None:
         try:
             subscriptions = await PushSubscription.objects().where(
                 PushSubscription.account == account_id
@@ -119,13 +166,35 @@ class Notifier:
             logger.warning("push to subscription %s failed: %r", subscription.id, error)
 
     async def finish_pushes(self, timeout: float | None = None) -> None:
-        """Wait for the pushes started so far; after `timeout` seconds cancel those left."""
+        """Wait for the pushes started so far; after `timeout` seconds cancel those left.
+
+        Queued pushes are waited for until the worker has sent them (or `timeout`); those still
+        queued then stay queued.
+        """
+        if self.queue is not None:
+            await self._finish_queued_pushes(timeout)
         if not self._pushes:
             return
         _, pending = await asyncio.wait(set(self._pushes), timeout=timeout)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _finish_queued_pushes(self, timeout: float | None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._queued_pushes:
+            keys = list(self._queued_pushes)
+            try:
+                jobs = await self.queue.jobs(keys)
+            except Exception as error:  # Redis away: the pushes stay queued, nothing to wait for
+                logger.warning("queued pushes unread: %r", error)
+                return
+            for key, job in zip(keys, jobs, strict=True):
+                if job is None or job.status in TERMINAL_STATUSES:
+                    del self._queued_pushes[key]
+            if not self._queued_pushes or (deadline is not None and time.monotonic() > deadline):
+                return
+            await asyncio.sleep(0.05)
 
 
 async def inbox_of(account_id: int, limit: int = 50) -> list[InboxEntry]:
