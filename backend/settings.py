@@ -21,8 +21,8 @@ SETTING_DOCS: dict[str, str] = {
     "origin": "Public origin of the site (scheme://host[:port]); decides Secure cookies and HSTS.",
     "var_dir": "Folder for the SQLite file, file stores, secret key and outbox.",
     "database_url": "`sqlite:///path` (default: var/iph.sqlite3, WAL mode) or `postgresql://…`.",
-    "redis_url": "`redis://…` puts sessions, rate limits and challenges in Redis; "
-    "unset uses file stores under var/.",
+    "redis_url": "`redis://…` puts sessions, rate limits, challenges and the job queue in Redis "
+    "(run `litestar iph worker`); unset uses file stores under var/ and runs jobs in-process.",
     "store_namespace": "Key prefix for everything this app keeps in Redis.",
     "secret_key": "Secret for CSRF tokens; unset: generated once and kept in var/secret_key.",
     "session_idle_minutes": "A session ends after this many minutes without a request.",
