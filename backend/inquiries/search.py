@@ -1,23 +1,35 @@
 """Substring search of titles and applicants, fast at a million records on SQLite and PostgreSQL.
 
 One code path and plain B-tree indexes (no FTS5, no pg_trgm). The title and the applicants of
-every record are cut into search terms — each character and each pair of adjacent characters,
-case-folded (`search_terms`) — kept in `RecordSearchTerm`, one row per term and record, indexed
-on (term, filing_date, record). `SearchTerm` counts the records that hold each term.
+every record are cut into search terms — each character, each pair of adjacent characters and
+each whole word of three characters or more, case-folded (`search_terms`) — kept in
+`RecordSearchTerm`, one row per term and record, indexed on (term, filing_date, record).
+`SearchTerm` counts the records that hold each term.
 
-A query's terms are its pairs (or, for one character, that character); a record that holds the
-query holds all of them. A search reads the terms' counts (if a term is held by no record,
+A word is a run of letters or digits of the scripts written with spaces between words (Latin,
+Greek, Cyrillic…; `is_word_character`), cut at anything else: "Co., Ltd." holds "ltd". Chinese
+text has no such separators, so its runs would be whole phrases: it has no word terms. A word
+longer than `WORD_TERM_LENGTH` is indexed by its first `WORD_TERM_LENGTH` characters.
+
+A query's terms are its pairs (or, for one character, that character) and its interior words:
+those with a separator on both sides inside the query, so certainly whole words in any record
+that holds the query ("huihua" and "materials" in "Shaanxi Huihua Materials Co"; not "shaanxi"
+or "co", which may be the end of a longer word). A record that holds the query holds all of
+them. A pair inside an interior word is left out: the word implies it. Words matter for Latin
+text, written with few letters whose pairs are all common but seldom meet; a whole word is far
+rarer than any of its pairs. A search reads the terms' counts (if a term is held by no record,
 nothing matches and no postings are read), then the rarest term's postings in index order,
 newest filing first, keeping those whose record also holds every other term — one index probe
 per term, the rarest first, in the database — and checks each kept record for the whole query in
 Python: the same case-insensitive test on both engines, which LIKE is not (PostgreSQL's is
 case-sensitive, SQLite's folds ASCII only). It stops at the limit: usually after two statements,
-or one when the query is a single character or pair.
+or one when the query has a single term.
 
 The cost is the postings read: about as many as needed to fill the limit when the records that
-hold the rarest term often hold the others too. It grows when each pair of a query is common but
-the pairs seldom meet (a Latin name, made of a few letters' pairs, is the usual case); a query
-that matches nothing although each of its pairs is common reads all its rarest pair's postings.
+hold the rarest term often hold the others too. It grows when each term of a query is common but
+the terms seldom meet (a Latin query without an interior word, such as "anxi huihua", is the
+usual case); a query that matches nothing although each of its terms is common reads all its
+rarest term's postings.
 
 Term counts may run high (a deleted record's rows go by cascade, its counts stay) but never low:
 a term with postings always has a count, which is all the search relies on.
@@ -36,13 +48,20 @@ from backend.inquiries.tables import Record, RecordSearchTerm, SearchTerm
 
 INDEXED_FIELDS = ("title", "applicants", "filing_date")
 COUNT_CHUNK = 400  # term counts written per statement (2 parameters each)
+WORD_TERM_LENGTH = 32  # the term column's length
+
+
+def is_word_character(char: str) -> bool:
+    """Letters and digits below the CJK blocks (U+2E80 on): those of scripts with spaces."""
+    return char < "\u2e80" and char.isalnum()
 
 
 def search_terms(*texts: str) -> set[str]:
-    """Every character and every pair of adjacent characters of each text, case-folded.
+    """Every character, every pair of adjacent characters and every word of three characters or
+    more (its first `WORD_TERM_LENGTH`) of each text, case-folded.
 
-    Whitespace is left out (a term never contains it). The texts are cut separately: no pair
-    spans two of them.
+    Whitespace is left out (a term never contains it). The texts are cut separately: no pair or
+    word spans two of them.
     """
     terms: set[str] = set()
     for text in texts:
@@ -54,7 +73,21 @@ def search_terms(*texts: str) -> set[str]:
             pair = folded[index : index + 2]
             if len(pair) == 2 and not pair[1].isspace():
                 terms.add(pair)
+        terms.update(word_term(word) for word in _words(folded) if len(word) >= 3)
     return terms
+
+
+def word_term(word: str) -> str:
+    return word[:WORD_TERM_LENGTH]
+
+
+def _words(folded: str) -> list[str]:
+    return _separated(folded).split()
+
+
+def _separated(folded: str) -> str:
+    """`folded` with every character that is not a word character as a space."""
+    return "".join(char if is_word_character(char) else " " for char in folded)
 
 
 def record_terms(title: str, applicants: str) -> set[str]:
@@ -63,19 +96,28 @@ def record_terms(title: str, applicants: str) -> set[str]:
 
 
 def query_terms(needle: str) -> set[str]:
-    """The terms every record matching `needle` (already case-folded) holds.
+    """The terms every record matching `needle` (already case-folded) holds: its interior words
+    and the pairs outside them, or its characters when it has no pairs."""
+    terms = {term for term in search_terms(needle) if len(term) <= 2}
+    pairs = {term for term in terms if len(term) == 2}
+    if not pairs:
+        return terms
+    words = _interior_words(needle)
+    implied = {word[i : i + 2] for word in words for i in range(len(word) - 1)}
+    return (pairs - implied) | {word_term(word) for word in words}
 
-    Pairs are enough when there are any: a record with a pair has both its characters.
-    """
-    terms = search_terms(needle)
-    return {term for term in terms if len(term) == 2} or terms
+
+def _interior_words(needle: str) -> list[str]:
+    """The words of three characters or more with a separator on both sides inside `needle`."""
+    pieces = _separated(needle).split(" ")  # the first and last touch the ends of the needle
+    return [piece for piece in pieces[1:-1] if len(piece) >= 3]
 
 
 async def find_records(query: str, limit: int) -> list[Record]:
     """Records whose title or applicants contain `query` (case-insensitive), newest filing first."""
     needle = query.casefold()
     terms = query_terms(needle)
-    if len(terms) <= 1:  # one character or one pair: its postings are the answer's candidates
+    if len(terms) <= 1:  # a single term: its postings are the answer's candidates
         return await _read_postings(needle, sorted(terms), limit)
     # One connection for both statements (SQLite opens one per statement otherwise).
     async with Record._meta.db.transaction():

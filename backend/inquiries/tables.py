@@ -38,10 +38,12 @@ class Record(Table, help_text="A patent or trademark application as the office h
 
 class RecordSearchTerm(
     Table,
-    help_text="The search index (search.py): one row per record and each character or pair of "
-    "characters of its title or applicants; indexed on (term, filing_date, record).",
+    help_text="The search index (search.py): one row per record and each character, pair of "
+    "characters or word of its title or applicants; indexed on (term, filing_date, record).",
 ):
-    term = Varchar(length=4, help_text="Case-folded: one character or two adjacent ones.")
+    term = Varchar(
+        length=32, help_text="Case-folded: one character, two adjacent ones or a whole word."
+    )
     filing_date = Date(help_text="The record's, so a term's records come newest filing first.")
     record = ForeignKey(references=Record, on_delete=OnDelete.cascade, index=True)
 
@@ -49,7 +51,7 @@ class RecordSearchTerm(
 class SearchTerm(
     Table, help_text="How many records hold a search term: a search reads its rarest term."
 ):
-    term = Varchar(length=4, unique=True)
+    term = Varchar(length=32, unique=True)
     records = Integer(default=0, help_text="Records holding it; may run high, never low.")
 
 

@@ -3,14 +3,18 @@ search index (backend/inquiries/search.py), on both database profiles."""
 
 from __future__ import annotations
 
+import importlib
 import re
 import secrets
 from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from piccolo.columns.combination import WhereRaw
 
-from backend.inquiries import service
+from backend.inquiries import search, service
 from backend.inquiries.importer import import_file
 from backend.inquiries.search import record_terms
 from backend.inquiries.tables import Record, RecordSearchTerm, SearchTerm
@@ -182,3 +186,181 @@ def test_terms_are_each_texts_characters_and_pairs_case_folded_without_whitespac
         "建;",
         "李",
     }
+
+
+# Whole words: a query's interior words are required terms.
+
+# Latin words (ß and İ fold to longer text), Chinese, and the separators of names.
+WORD_ALPHABET = "abAB1ßİ王李"
+SEPARATORS = [" ", ", ", ". ", "; ", "-", "", "."]
+TEXT_ALPHABET = WORD_ALPHABET + "".join(SEPARATORS)
+
+
+def word_terms_of(title: str, applicants: str) -> set[str]:
+    return {term for term in record_terms(title, applicants) if len(term) > 2}
+
+
+def test_terms_hold_each_latin_word_of_three_characters_or_more_but_no_chinese_runs() -> None:
+    assert word_terms_of("HUIHUA", "Shaanxi Huihua Materials Co., Ltd.; 王建国") == {
+        "huihua",
+        "shaanxi",
+        "materials",
+        "ltd",
+    }
+    assert word_terms_of("一种智能灌溉控制装置", "西安秦川科技有限公司") == set()
+    assert word_terms_of("Model X-200 pump", "") == {"model", "200", "pump"}
+    assert word_terms_of("a" * 40, "") == {"a" * search.WORD_TERM_LENGTH}
+
+
+@pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        # The words at the ends may be parts of longer ones: only their pairs are required.
+        ("xi huihua materials co", {"xi", "huihua", "materials", "co"}),
+        ("huihua", {"hu", "ui", "ih", "ua"}),
+        (" ltd.", {"ltd", "d."}),
+        ("co., ltd. x", {"co", "o.", ".,", "ltd", "d."}),
+        ("王建国; 李", {"王建", "建国", "国;"}),
+        ("王", {"王"}),
+    ],
+)
+def test_a_query_requires_its_interior_words_and_the_pairs_outside_them(
+    query: str, terms: set[str]
+) -> None:
+    assert search.query_terms(query) == terms
+
+
+async def test_a_latin_name_with_partial_words_at_both_ends_finds_the_record(
+    tmp_path: Path, client: httpx.AsyncClient
+) -> None:
+    word = f"Hui{secrets.token_hex(4)}"
+    [number] = await imported(
+        tmp_path,
+        record_line(
+            new_patent_number(2025),
+            title=f"{word.upper()} Smart Irrigation Controller",
+            applicants=f"Shaanxi {word} Materials Co., Ltd.; 王建国",
+        ),
+    )
+    for query in (
+        f"anxi {word} Mater",
+        f"Shaanxi {word} Materials Co., Ltd.",
+        f"{word[2:]} materials co., lt",
+        f"{word} smart irrigation cont",
+        f"{word[3:]} Materials Co., Ltd.; 王建",
+    ):
+        assert number in await found(client, query), query
+    # An interior word must be whole: a shorter one is a different word.
+    assert await found(client, f"anxi {word[:-1]} materials") == []
+    assert await found(client, f"anxi x{word} materials") == []
+
+
+async def test_a_word_longer_than_a_term_is_found_whole_and_not_by_a_longer_word(
+    tmp_path: Path, client: httpx.AsyncClient
+) -> None:
+    word = "Polytetrafluoroethylene" + secrets.token_hex(8)  # 39 characters
+    [number] = await imported(
+        tmp_path, record_line(new_patent_number(2025), applicants=f"Xi'an {word} Co., Ltd.")
+    )
+    assert number in await found(client, f"an {word} co")
+    assert await found(client, f"an {word}x co") == []
+
+
+def migration_adding_words():
+    return importlib.import_module(
+        "backend.inquiries.piccolo_migrations.inquiries_2026_11_26t00_45_56_865784"
+    )
+
+
+async def test_the_migration_gives_records_indexed_before_words_their_word_terms(
+    tmp_path: Path, client: httpx.AsyncClient
+) -> None:
+    word = f"Qin{secrets.token_hex(4)}"
+    [number] = await imported(
+        tmp_path,
+        record_line(new_patent_number(2025), applicants=f"Shaanxi {word} Foods Co., Ltd."),
+    )
+    record_id = (await record_of(number)).id
+    # As the index was before words: no rows, no counts of terms of three characters or more.
+    old_index = WhereRaw("length(term) >= 3")
+    await RecordSearchTerm.delete().where((RecordSearchTerm.record == record_id) & old_index)
+    await SearchTerm.delete().where(old_index)
+    assert await found(client, f"xi {word} foods") == []
+
+    await migration_adding_words().index_words_of_records_already_held()
+
+    assert number in await found(client, f"xi {word} foods")
+    rows = await RecordSearchTerm.select(RecordSearchTerm.term).where(
+        RecordSearchTerm.record == record_id
+    )
+    assert {row["term"] for row in rows} == record_terms(
+        "一种智能灌溉控制装置", f"Shaanxi {word} Foods Co., Ltd."
+    )
+    assert await SearchTerm.select(SearchTerm.records).where(
+        SearchTerm.term == word.casefold()
+    ) == [{"records": 1}]
+
+
+@given(st.text(TEXT_ALPHABET, max_size=30), st.text(TEXT_ALPHABET, max_size=30))
+def test_the_migration_makes_the_word_terms_search_makes(title: str, applicants: str) -> None:
+    assert migration_adding_words().word_terms(title, applicants) == word_terms_of(
+        title, applicants
+    )
+
+
+# Property: the search finds exactly the records holding the query.
+
+
+@st.composite
+def records_and_query(draw: st.DrawFn) -> tuple[list[tuple[str, str]], str]:
+    words = st.text(WORD_ALPHABET, min_size=1, max_size=6)
+    separators = st.sampled_from(SEPARATORS)
+    texts = st.lists(st.tuples(words, separators), min_size=1, max_size=5).map(
+        lambda parts: "".join(word + separator for word, separator in parts).strip()
+    )
+    records = draw(st.lists(st.tuples(texts, texts), min_size=1, max_size=6))
+    source = draw(st.sampled_from([text for pair in records for text in pair]))
+    start = draw(st.integers(0, len(source)))
+    end = draw(st.integers(start, len(source)))
+    # A part of a record's text (partial words at both ends, several words), or any text.
+    query = draw(st.one_of(st.just(source[start:end]), texts)).strip()
+    assume(query)
+    return records, query
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=records_and_query())
+async def test_the_search_finds_exactly_the_records_whose_title_or_applicants_hold_the_query(
+    tmp_path: Path, client: httpx.AsyncClient, case: tuple[list[tuple[str, str]], str]
+) -> None:
+    texts, query = case
+    numbers = await imported(
+        tmp_path,
+        *(
+            record_line(
+                new_patent_number(2021),
+                title=title,
+                applicants=applicants,
+                filing_date=f"2021-0{1 + index % 3}-01",
+            )
+            for index, (title, applicants) in enumerate(texts)
+        ),
+    )
+    try:
+        every_record = await Record.select(Record.number, Record.title, Record.applicants).order_by(
+            Record.filing_date, Record.id, ascending=False
+        )
+        needle = query.casefold()
+        expected = [
+            row["number"]
+            for row in every_record
+            if needle in row["title"].casefold() or needle in row["applicants"].casefold()
+        ]
+        got = await search.find_records(query, limit=len(every_record) + 1)
+        assert [record.number for record in got] == expected
+    finally:
+        await Record.delete().where(Record.number.is_in(numbers))
