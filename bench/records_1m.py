@@ -37,6 +37,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from unittest import mock
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -384,6 +385,36 @@ def title_queries(sample: list[tuple], count: int, rng: random.Random) -> list[t
     return queries
 
 
+LATIN_CLASS = "a Latin name, whole or from inside one word to inside another"
+PAIRS_ONLY_CLASS = "the same Latin names with pairs only (the plan before words)"
+
+
+def latin_queries(sample: list[tuple], count: int, rng: random.Random) -> list[tuple]:
+    """The slow case of a pairs-only index: Latin company names, whole (a third) or cut inside
+    a word at each end ("anxi Huihua Materials C")."""
+    names = [r[9] for r in sample if r[9].isascii()]
+    queries = []
+    while len(queries) < count:
+        name = rng.choice(names)
+        if len(queries) % 3 == 0:
+            queries.append((LATIN_CLASS, name))
+            continue
+        start = rng.randrange(1, name.index(" "))
+        end = rng.randrange(name.index(" ", start) + 2, len(name))
+        part = name[start:end]
+        if part.strip() == part:
+            queries.append((LATIN_CLASS, part))
+    return queries
+
+
+def pairs_only(needle: str) -> set[str]:
+    """`search.query_terms` as it was before words were terms."""
+    from backend.inquiries.search import search_terms
+
+    terms = {term for term in search_terms(needle) if len(term) <= 2}
+    return {term for term in terms if len(term) == 2} or terms
+
+
 def no_match_queries(count: int, rng: random.Random) -> list[tuple]:
     return [
         ("no match (3 characters of the vocabulary)", "".join(rng.sample(SHOP_CHARS + GIVEN, 3)))
@@ -440,7 +471,7 @@ async def like_search(query: str, limit: int = 20) -> list[str]:
 
 async def measure(args: argparse.Namespace, counts: Counter[str]) -> dict:
     from backend.core.database import close_engine, open_engine
-    from backend.inquiries import service
+    from backend.inquiries import search, service
     from backend.inquiries.search import query_terms
     from backend.inquiries.tables import Record
 
@@ -457,6 +488,7 @@ async def measure(args: argparse.Namespace, counts: Counter[str]) -> dict:
         applicant_queries(sample, per_class, rng)
         + title_queries(sample, args.searches // 2, rng)
         + no_match_queries(args.searches // 4, rng)
+        + latin_queries(sample, args.searches // 4, rng)
     )
     rng.shuffle(searches)
     quiet = wait_for_quiet(args.max_wait)
@@ -474,15 +506,26 @@ async def measure(args: argparse.Namespace, counts: Counter[str]) -> dict:
     by_class: dict[str, list[tuple[float, float]]] = {}
     rarest: dict[str, list[int]] = {}
     results: dict[str, list[int]] = {}
-    for label, query in searches:
+    slowest: list[tuple[float, float, str]] = []
+
+    async def time_search(label: str, query: str, terms_of) -> list:
         found, first, best = await timed(service.search, query, args.repeat)
         folded = query.casefold()
         assert all(folded in f"{r.title}\n{r.applicants}".casefold() for r in found), query
         if not label.startswith("no match"):
             assert found, f"nothing found for {query!r}, taken from a record"
         by_class.setdefault(label, []).append((first, best))
-        rarest.setdefault(label, []).append(min(counts.get(t, 0) for t in query_terms(folded)))
+        rarest.setdefault(label, []).append(min(counts.get(t, 0) for t in terms_of(folded)))
         results.setdefault(label, []).append(len(found))
+        return [first, best, query]
+
+    for label, query in searches:
+        slowest.append(await time_search(label, query, query_terms))
+    latin = [query for label, query in searches if label == LATIN_CLASS]
+    with mock.patch.object(search, "query_terms", pairs_only):
+        for query in latin:
+            await time_search(PAIRS_ONLY_CLASS, query, pairs_only)
+    slowest.sort(reverse=True)
 
     comparison = []
     chinese = [q for label, q in searches if label == "2 characters" and not q.isascii()]
@@ -511,6 +554,7 @@ async def measure(args: argparse.Namespace, counts: Counter[str]) -> dict:
         },
         "like": {"once": percentiles(comparison)} if comparison else None,
         "others_before": quiet,
+        "slowest": slowest[:5],
     }
 
 
@@ -731,6 +775,13 @@ def markdown(args: argparse.Namespace, figures: dict[str, dict]) -> str:
             lambda f: f["like"],
         )
     )
+    for engine in engines:
+        title = f"Slowest searches on {names[engine]} (once / best of {args.repeat}, ms):"
+        lines += ["", title, ""]
+        lines += [
+            f"- {first:.2f} / {best:.2f} `{query}`"
+            for first, best, query in figures[engine]["slowest"]
+        ]
     return "\n".join(lines)
 
 
