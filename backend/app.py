@@ -93,11 +93,11 @@ def _auth_environment(settings: Settings, registry: StoreRegistry) -> AuthEnviro
     )
 
 
-def _throttled(request: Request) -> bool:
+async def _throttled(request: Request) -> bool:
     """The shared limiter counts requests that change something and the API.
 
     Reading a page costs less than counting it in the store (about 1 ms a request, bench/), and
-    page reads are the reverse proxy's to limit.
+    page reads are the reverse proxy's to limit. (Async: Litestar runs a sync one in a thread.)
     """
     return request.method not in {"GET", "HEAD", "OPTIONS"} or request.url.path.startswith("/api/")
 

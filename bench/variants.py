@@ -51,3 +51,12 @@ def quiet_log_gc_frozen_no_rate_limit() -> Litestar:
     for GET /."""
     app_module.RATE_LIMIT_EXEMPT = [*app_module.RATE_LIMIT_EXEMPT, "^/$"]
     return quiet_log_gc_frozen()
+
+
+def record_pages_uncached() -> Litestar:
+    """The app as configured, except that no response is stored in the page cache: every public
+    record page is a miss, rendered with its database reads (DESIGN.md's "uncached" budget)."""
+    from backend.core import page_cache
+
+    page_cache.should_store = lambda scope, status_code: False
+    return app_module.create_app()

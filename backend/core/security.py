@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from litestar.connection import ASGIConnection
-from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers import BaseRouteHandler
 from litestar.types import Message, Scope
@@ -39,14 +38,18 @@ HSTS = "max-age=31536000; includeSubDomains"
 def security_headers_hook(hsts: bool):
     """A `before_send` hook; Litestar runs these for every message, routed or not."""
 
+    extra = {**BASELINE_HEADERS, **({"Strict-Transport-Security": HSTS} if hsts else {})}
+    raw_extra = [(name.lower().encode(), value.encode()) for name, value in extra.items()]
+    marker = raw_extra[0][0]
+
     async def add_security_headers(message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
             return
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in BASELINE_HEADERS.items():
-            headers[name] = value
-        if hsts:
-            headers["Strict-Transport-Security"] = HSTS
+        # Appended once: a response replayed from the page cache already has them. (Cheaper
+        # than setting each by name, which searches the headers every time.)
+        headers = message.setdefault("headers", [])
+        if not any(name == marker for name, _ in headers):
+            headers.extend(raw_extra)
 
     return add_security_headers
 
