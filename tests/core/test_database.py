@@ -146,6 +146,20 @@ async def test_concurrent_reads_each_get_their_own_row(engine: EmbeddedEngine) -
     assert 1 <= engine.read_connections_opened <= engine.read_connections
 
 
+async def test_concurrent_writers_each_read_back_their_own_write(engine: EmbeddedEngine) -> None:
+    async def write_then_read(position: int) -> dict | None:
+        if position % 2:
+            async with write_transaction(engine):
+                await Note.insert(Note(text=f"note {position}", position=position))
+        else:
+            await Note.insert(Note(text=f"note {position}", position=position))
+        return await Note.select(Note.text).where(Note.position == position).first()
+
+    results = await asyncio.gather(*(write_then_read(position) for position in range(40)))
+    assert results == [{"text": f"note {position}"} for position in range(40)]
+    assert await Note.count() == 40
+
+
 async def test_a_raw_write_still_goes_through_a_writing_connection(engine: EmbeddedEngine) -> None:
     assert await Note.count() == 0
     rows = await Note.raw(
