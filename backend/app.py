@@ -221,7 +221,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         response_cache_config=ResponseCacheConfig(
             store=page_cache.PAGE_CACHE_STORE, cache_response_filter=page_cache.should_store
         ),
-        compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True),
+        compression_config=CompressionConfig(
+            backend="brotli", brotli_gzip_fallback=True, brotli_lgwin=18, gzip_compress_level=6
+        ),
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR,
             engine=JinjaTemplateEngine,

@@ -12,6 +12,8 @@ from backend.auth.schemas import AccountExport
 from backend.auth.service import unused_recovery_codes
 from backend.auth.tables import Account, AuditEvent, Passkey
 from backend.core.database import write_transaction
+from backend.inquiries.service import bindings_of
+from backend.notifications.service import notification_data_of
 
 
 def _iso(value) -> str | None:
@@ -43,6 +45,8 @@ async def export_account(account: Account, meta: RequestMeta) -> AccountExport:
         ],
         recovery_codes_left=await unused_recovery_codes(account.id),
         audit_events=[_event(event) for event in events],
+        bound_records=await bindings_of(account.id),
+        notifications=await notification_data_of(account.id),
     )
 
 

@@ -328,3 +328,17 @@ async def decide_binding(binding_id: int, approve: bool) -> None:
         )
     else:
         await RecordBinding.delete().where((RecordBinding.id == binding_id) & query)
+
+
+async def bindings_of(account_id: int) -> list[dict]:
+    """The records bound to an account and how (for the person's data export)."""
+    return await (
+        RecordBinding.select(
+            RecordBinding.record.number.as_alias("number"),
+            RecordBinding.status,
+            RecordBinding.created_at,
+        )
+        .where(RecordBinding.account == account_id)
+        .order_by(RecordBinding.id)
+        .output(load_json=False)
+    )

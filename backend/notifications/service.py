@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from saq.job import TERMINAL_STATUSES
 
@@ -265,3 +266,30 @@ async def remove_subscription(account_id: int, endpoint: str) -> None:
 
 async def subscription_count(account_id: int) -> int:
     return await PushSubscription.count().where(PushSubscription.account == account_id)
+
+
+async def notification_data_of(account_id: int) -> dict[str, Any]:
+    """What the notification tables hold about a person (for their data export). A device is
+    named by its push service's host: the endpoint itself is a capability, not shown."""
+    devices = await PushSubscription.select(
+        PushSubscription.endpoint, PushSubscription.created_at
+    ).where(PushSubscription.account == account_id)
+    return {
+        "preferences": await NotificationPreference.select(
+            NotificationPreference.kind, NotificationPreference.email, NotificationPreference.push
+        ).where(NotificationPreference.account == account_id),
+        "push_devices": [
+            {"push_service": urlsplit(row["endpoint"]).hostname, "created_at": row["created_at"]}
+            for row in devices
+        ],
+        "inbox": await InboxEntry.select(
+            InboxEntry.kind,
+            InboxEntry.title,
+            InboxEntry.body,
+            InboxEntry.link,
+            InboxEntry.created_at,
+            InboxEntry.read_at,
+        )
+        .where(InboxEntry.account == account_id)
+        .order_by(InboxEntry.id),
+    }

@@ -441,3 +441,21 @@ async def test_a_long_message_is_cut_to_fit_a_push_and_the_inbox_keeps_all_of_it
     assert payload["body"] == "长" * 600 and payload["title"] == "标" * 200
     entry = await InboxEntry.objects().where(InboxEntry.account == account_id).first()
     assert entry.body == long_message.body
+
+
+async def test_the_data_export_lists_devices_preferences_and_inbox_without_the_endpoint(
+    person: Person, app, push_service: PushService
+) -> None:
+    endpoint = push_service.endpoint()
+    _, account_id = await subscribed(person, endpoint)
+    await app.state.notify.notify(account_id, status_message("导出测试"))
+    await app.state.notify.finish_pushes()
+    response = await person.client.get("/account/export")
+    assert response.status_code == 200
+    data = response.json()["notifications"]
+    assert data["push_devices"] == [
+        {"push_service": "127.0.0.1", "created_at": data["push_devices"][0]["created_at"]}
+    ]
+    assert {"kind": "status", "email": False, "push": True} in data["preferences"]
+    assert [entry["title"] for entry in data["inbox"]] == ["导出测试"]
+    assert endpoint not in response.text
