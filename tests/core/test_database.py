@@ -175,6 +175,8 @@ async def test_a_statement_error_is_raised_and_keeps_the_connection(
     await Note.count()
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
         await Note.raw("SELECT * FROM no_such_table")
+    with pytest.raises(sqlite3.ProgrammingError, match="Incorrect number of bindings"):
+        await Note.raw("SELECT * FROM note WHERE position = ?")
     await Note.count()
     assert engine.read_connections_opened == 1
 
