@@ -28,6 +28,8 @@ LOCALE_NAMES: dict[str, str] = {"zh_Hans": "简体中文", "zh_Hant": "繁體中
 HTML_LANG: dict[str, str] = {"zh_Hans": "zh-Hans", "zh_Hant": "zh-Hant", "en": "en"}
 # The Babel locale used for dates and numbers: zh_Hant serves Hong Kong and Macao.
 BABEL_LOCALE: dict[str, str] = {"zh_Hans": "zh_Hans_CN", "zh_Hant": "zh_Hant_HK", "en": "en"}
+# Parsed once: Locale.parse on every date or number formatted is a measurable share of a page.
+_BABEL_LOCALES: dict[str, Locale] = {code: Locale.parse(tag) for code, tag in BABEL_LOCALE.items()}
 
 _current_locale: ContextVar[str] = ContextVar("iph_locale", default=DEFAULT_LOCALE)
 
@@ -106,7 +108,7 @@ def negotiate_locale(
 
 
 def babel_locale() -> Locale:
-    return Locale.parse(BABEL_LOCALE[current_locale()])
+    return _BABEL_LOCALES[current_locale()]
 
 
 def format_date(value: dt.date, format: str = "long") -> str:
