@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 from litestar import Litestar, Request
-from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.datastructures import CacheControlHeader, State
@@ -30,6 +29,7 @@ from backend.auth.service import AuthEnvironment
 from backend.auth.sessions import SessionPolicy
 from backend.cli import IPHCLIPlugin
 from backend.core import database, page_cache, stores
+from backend.core.compression import compression_config
 from backend.core.errors import render_error
 from backend.core.health import healthz, readyz
 from backend.core.jobs import PeriodicJob, job_queue_for
@@ -221,9 +221,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         response_cache_config=ResponseCacheConfig(
             store=page_cache.PAGE_CACHE_STORE, cache_response_filter=page_cache.should_store
         ),
-        compression_config=CompressionConfig(
-            backend="brotli", brotli_gzip_fallback=True, brotli_lgwin=18, gzip_compress_level=6
-        ),
+        compression_config=compression_config(),
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR,
             engine=JinjaTemplateEngine,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 
+import brotli
 import httpx
 import pytest
 from litestar.stores.file import FileStore
@@ -126,3 +128,19 @@ async def test_fifty_concurrent_writers_all_succeed(client: httpx.AsyncClient) -
     )
     assert all(created)
     assert await Account.count().where(Account.email.like("writer%@example.test")) == 50
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding", "decompress"),
+    [("br, gzip", "br", brotli.decompress), ("gzip", "gzip", gzip.decompress)],
+)
+async def test_pages_are_compressed_whole_in_the_encoding_the_browser_takes(
+    client: httpx.AsyncClient, accept: str, encoding: str, decompress
+) -> None:
+    plain = await client.get("/guides", headers={"Accept-Encoding": "identity"})
+    async with client.stream("GET", "/guides", headers={"Accept-Encoding": accept}) as response:
+        body = b"".join([chunk async for chunk in response.aiter_raw()])
+    assert response.headers["content-encoding"] == encoding
+    assert "accept-encoding" in response.headers["vary"].lower()
+    assert len(body) < len(plain.content) / 3
+    assert decompress(body) == plain.content

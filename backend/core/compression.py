@@ -1,0 +1,52 @@
+"""Brotli for Litestar's compression middleware, compressing each response body in one call.
+
+Litestar's own brotli facade streams (a `Compressor` fed with process + flush): for each
+response it builds an encoder sized for any input, whose tables cost a page more than the
+compression itself (median 173 µs against 107 µs for a 6 KB record page, and a long tail;
+bench/). `brotli.compress` knows the input's size and sizes its tables to it. The body is
+buffered until the response ends, so a streamed response is sent in one piece: the app streams
+nothing that needs to arrive piece by piece.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import ClassVar
+
+import brotli
+from litestar.config.compression import CompressionConfig
+
+BROTLI_MODES = {"text": brotli.MODE_TEXT, "font": brotli.MODE_FONT, "generic": brotli.MODE_GENERIC}
+
+
+class OneShotBrotli:
+    encoding: ClassVar[str] = "br"
+
+    def __init__(self, buffer: BytesIO, compression_encoding: str, config: CompressionConfig):
+        self.buffer = buffer
+        self.config = config
+        self.pending = BytesIO()
+
+    def write(self, body: bytes) -> None:
+        self.pending.write(body)
+
+    def close(self) -> None:
+        self.buffer.write(
+            brotli.compress(
+                self.pending.getvalue(),
+                quality=self.config.brotli_quality,
+                lgwin=self.config.brotli_lgwin,
+                mode=BROTLI_MODES[self.config.brotli_mode],
+            )
+        )
+
+
+def compression_config() -> CompressionConfig:
+    """Brotli for browsers that take it (all current ones), gzip for the rest."""
+    return CompressionConfig(
+        backend="br",
+        compression_facade=OneShotBrotli,
+        gzip_fallback=True,
+        gzip_compress_level=6,
+        brotli_lgwin=18,
+    )
