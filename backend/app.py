@@ -63,6 +63,8 @@ DOMAIN_TEMPLATE_GLOBALS = {"stage_view_of": stage_view, "kind_name": kind_name}
 IMMUTABLE = CacheControlHeader(max_age=365 * 24 * 3600, public=True)
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
+# Public pages served from the page cache (their routes say `cache=`): record pages.
+CACHED_PAGE_PREFIXES = ("/records/",)
 # File stores whose expired entries the scheduler purges (Redis expires keys itself).
 FILE_STORES = ("sessions", "rate_limit", "challenges", "codes", page_cache.PAGE_CACHE_STORE)
 
@@ -253,7 +255,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     # Wrap the whole handler (not a route middleware) so that requests matching no route are
     # logged with a request id too.
-    app.asgi_handler = with_request_log(app.asgi_handler)
+    # Cached public pages are answered in front of the middleware (core/page_cache.py).
+    cached_pages = page_cache.front_door(
+        app.asgi_handler, registry.get(page_cache.PAGE_CACHE_STORE), CACHED_PAGE_PREFIXES
+    )
+    app.asgi_handler = with_request_log(cached_pages)
     return app
 
 

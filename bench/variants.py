@@ -58,5 +58,5 @@ def record_pages_uncached() -> Litestar:
     record page is a miss, rendered with its database reads (DESIGN.md's "uncached" budget)."""
     from backend.core import page_cache
 
-    page_cache.should_store = lambda scope, status_code: False
+    page_cache._cacheable_request = lambda scope: False  # no look-up hits, nothing stored
     return app_module.create_app()

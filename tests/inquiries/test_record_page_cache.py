@@ -142,3 +142,43 @@ async def test_an_import_in_another_process_refreshes_the_public_page(
     assert "updated 1" in done.stdout
     page = await client.get(f"/records/{record.number}", headers=BROWSER)
     assert renamed in page.text
+
+
+async def test_the_front_door_answers_a_hit_without_the_app_and_passes_everything_else_on(
+    client: httpx.AsyncClient, app, record: Record
+) -> None:
+    from litestar.stores.memory import MemoryStore
+    from msgspec.msgpack import encode
+
+    from backend.core.page_cache import front_door, page_key
+
+    store, reached = MemoryStore(), []
+    path = f"/records/{record.number}"
+    stored = [{"type": "http.response.start", "status": 200, "headers": []}]
+    stored.append({"type": "http.response.body", "body": b"from the cache"})
+    await store.set(page_key(path, "zh_Hans", False, "br"), encode(stored))
+
+    async def the_app(scope, receive, send) -> None:
+        reached.append((scope["path"], scope["query_string"]))
+
+    door = front_door(the_app, store, ("/records/",))
+
+    async def get(path: str, query: bytes = b"", **headers: str) -> list[dict]:
+        sent: list[dict] = []
+        raw = [(b"accept-encoding", b"br"), *((k.encode(), v.encode()) for k, v in headers.items())]
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": query}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await door({**scope, "headers": raw}, None, send)
+        return sent
+
+    assert (await get(path))[1]["body"] == b"from the cache"
+    assert reached == []
+    await get(path, b"x=1")
+    await get(path, **{"hx-request": "true"})
+    await get(path, cookie="iph_session=abc")
+    await get(path, cookie="iph_locale=en")
+    await get("/records")
+    assert len(reached) == 5
