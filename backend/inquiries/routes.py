@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Awaitable
+from typing import Annotated, TypeVar
 
 from litestar import Controller, Litestar, Request, get, post
 from litestar.enums import RequestEncodingType
@@ -26,8 +27,10 @@ from backend.inquiries import reminders, service
 from backend.inquiries.numbers import InvalidNumber
 from backend.inquiries.schemas import BindForm, BindingDecision, PublicRecord, StatusChangeForm
 from backend.inquiries.stages import STAGES, stage_order, stage_view
+from backend.inquiries.tables import Record
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+T = TypeVar("T")
 
 
 def _today(request: Request) -> dt.date:
@@ -71,11 +74,11 @@ class RecordController(Controller):
         opt={"exclude_from_csrf": True},
     )
     async def record(self, number: FromPath[str]) -> Template:
-        record = await _public_or_404(number)
+        record = await _public_view_or_404(number)
         return Template(
             "inquiries/record.html",
             context={
-                "record": await service.public_record(record),
+                "record": record,
                 "stages": [stage_view(code) for code in stage_order(record.kind)],
             },
         )
@@ -83,7 +86,7 @@ class RecordController(Controller):
     @get("/api/v1/records/{number:str}", tags=["records"])
     async def api_record(self, number: FromPath[str]) -> PublicRecord:
         """The public fields and timeline of a record, by its number in any typed form."""
-        return await service.public_record(await _public_or_404(number))
+        return await _public_view_or_404(number)
 
 
 async def forget_record_pages(app: Litestar, numbers: list[str]) -> None:
@@ -103,13 +106,22 @@ def _number_problem(text: str) -> str:
     ) % {"number": service.parse_number(text).canonical}
 
 
-async def _public_or_404(number: str):
+async def _found(lookup: Awaitable[T]) -> T:
+    """A record looked up by number, or the page that says why not (400 invalid, 404 unknown)."""
     try:
-        return await service.record_by_number(number)
+        return await lookup
     except InvalidNumber as error:
         raise ValidationException(detail=service.invalid_number_message(error)) from error
     except service.RecordNotFound as error:
         raise NotFoundException from error
+
+
+async def _public_view_or_404(number: str) -> PublicRecord:
+    return await _found(service.public_record_by_number(number))
+
+
+async def _public_or_404(number: str) -> Record:
+    return await _found(service.record_by_number(number))
 
 
 class MyRecordsController(Controller):

@@ -302,3 +302,15 @@ async def test_the_inbox_badge_of_a_signed_out_page_is_empty_not_a_sign_in_page(
 ) -> None:
     response = await client.get("/my/inbox/badge", follow_redirects=False)
     assert response.status_code == 200 and response.text.strip() == ""
+
+
+async def test_a_record_without_timeline_events_still_has_its_public_page_and_api(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    number = new_patent_number()
+    line = record_line(number, title=f"一种{unique_name()}装置", events=[])
+    assert (await import_file(write_lines(tmp_path / "bare.jsonl", [line]))).created == 1
+    page = await client.get(f"/records/{number}")
+    api = await client.get(f"/api/v1/records/{number}")
+    assert page.status_code == 200 and line["title"] in page.text
+    assert api.json()["timeline"] == [] and api.json()["title"] == line["title"]
