@@ -42,11 +42,16 @@ class OneShotBrotli:
 
 
 def compression_config() -> CompressionConfig:
-    """Brotli for browsers that take it (all current ones), gzip for the rest."""
+    """Brotli for browsers that take it (all current ones), gzip for the rest.
+
+    Quality 4: a record page is 250 B larger than at 5 (1.78 against 1.53 KB, both far inside
+    the first round trip) and an uncached page is served 3 % faster (bench/).
+    """
     return CompressionConfig(
         backend="br",
         compression_facade=OneShotBrotli,
         gzip_fallback=True,
         gzip_compress_level=6,
         brotli_lgwin=18,
+        brotli_quality=4,
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 from litestar.plugins.jinja import JinjaTemplateEngine
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from backend.core import i18n
 from backend.core.static_assets import StaticAssets
@@ -23,6 +25,41 @@ def _ngettext(singular: str, plural: str, n: int, **variables: Any) -> Markup:
     return Markup(i18n.ngettext(singular, plural, n)) % variables
 
 
+# Stands for the page's own path in a shell part rendered once for many pages.
+NEXT_PATH = "__iph_next_path__"
+NAV_PATHS = frozenset({"/", "/records", "/matters", "/guides", "/account"})
+ELDER_COOKIE = "iph_elder"
+
+
+class ShellParts:
+    """The page's header and foot (navigation, language and elder-mode switches), rendered once
+    per language, elder mode, current section and signed-in state, then reused: they are most of
+    a page's render time, and the same on every page but for the return path of the switches.
+    """
+
+    def __init__(self, environment: Environment) -> None:
+        self.environment = environment
+        self.rendered: dict[tuple, str] = {}
+
+    @pass_context
+    def __call__(self, context: Context, template: str) -> Markup:
+        request = context["request"]
+        path = request.url.path
+        elder_on = request.cookies.get(ELDER_COOKIE) == "1"
+        current_path = path if path in NAV_PATHS else ""
+        signed_in = request.scope.get("user") is not None
+        key = (template, i18n.current_locale(), elder_on, current_path, signed_in)
+        html = self.rendered.get(key)
+        if html is None:
+            html = self.rendered[key] = self.environment.get_template(template).render(
+                elder_on=elder_on,
+                current_path=current_path,
+                signed_in=signed_in,
+                next_path=NEXT_PATH,
+            )
+        return Markup(html.replace(NEXT_PATH, str(escape(path))))
+
+
 def configure_jinja(
     engine: JinjaTemplateEngine, assets: StaticAssets, domain_globals: dict[str, Any]
 ) -> None:
@@ -36,6 +73,7 @@ def configure_jinja(
         _=_gettext,
         gettext=_gettext,
         ngettext=_ngettext,
+        shell_part=ShellParts(environment),
         static_url=assets.url,
         current_locale=i18n.current_locale,
         html_lang=lambda: i18n.HTML_LANG[i18n.current_locale()],

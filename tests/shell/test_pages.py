@@ -308,3 +308,16 @@ async def test_static_files_are_cacheable_for_a_year(client: httpx.AsyncClient, 
 async def test_healthz_answers_without_touching_the_database(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200 and response.text == "ok"
+
+
+async def test_the_shared_page_shell_returns_each_page_to_itself_and_marks_its_section(
+    client: httpx.AsyncClient,
+) -> None:
+    guides = await client.get("/guides")
+    search = await client.get("/search", params={"q": "专利"})
+    odd = await client.get('/guides/"><x>')
+    assert guides.text.count('name="next" value="/guides"') == 2  # language and elder mode
+    assert search.text.count('name="next" value="/search"') == 2
+    assert 'href="/guides" aria-current="page"' in guides.text
+    assert 'aria-current="page"' not in search.text
+    assert "<x>" not in odd.text and "&#34;&gt;&lt;x&gt;" in odd.text
