@@ -43,10 +43,14 @@ class LazySessionBackend(ServerSideSessionBackend):
         # An emptied session is ended: its stored data deleted and its cookie cleared.
         await super().store_in_message(scope_session or Empty, message, connection)
 
-    def get_session_id(self, connection: ASGIConnection) -> str:
-        return connection.scope.get("state", {}).get(NEW_SESSION_ID) or super().get_session_id(
-            connection
-        )
+    def get_session_id(self, connection: ASGIConnection) -> str | None:
+        if new_id := connection.scope.get("state", {}).get(NEW_SESSION_ID):
+            return new_id
+        if self.config.key not in connection.cookies and not connection.scope.get("session"):
+            # At the start of a request without a session: no id until one is stored (Litestar
+            # would draw one for every visitor, a system call per request).
+            return None
+        return super().get_session_id(connection)
 
 
 @dataclass
