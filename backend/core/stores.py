@@ -6,6 +6,7 @@ Nothing a second worker would need is kept in process memory.
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from litestar.stores.base import StorageObject, Store
@@ -29,7 +30,8 @@ class LocalFileStore(FileStore):
     @staticmethod
     async def _load_from_path(path: Path) -> StorageObject | None:
         try:
-            return StorageObject.from_bytes(Path(path).read_bytes())
+            with open(os.fspath(path), "rb") as entry:
+                return StorageObject.from_bytes(entry.read())
         except FileNotFoundError:
             return None
 

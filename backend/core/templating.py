@@ -17,7 +17,9 @@ def _gettext(message: str, **variables: Any) -> Markup:
     """Jinja's "newstyle" gettext (escaped, `%(name)s` by keyword, in the request's locale) as a
     plain function. Jinja's own reaches it through two context calls per string: a third of the
     page shell's render time (bench/)."""
-    return Markup(i18n.gettext(message)) % variables
+    translated = i18n.gettext(message)
+    # `%` leaves a string without "%" as it is: skip it for the many that have none.
+    return Markup(translated) % variables if variables or "%" in translated else Markup(translated)
 
 
 def _ngettext(singular: str, plural: str, n: int, **variables: Any) -> Markup:
