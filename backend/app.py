@@ -9,7 +9,7 @@ import msgspec
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.config.response_cache import ResponseCacheConfig
-from litestar.datastructures import CacheControlHeader, State
+from litestar.datastructures import State
 from litestar.logging.config import LoggingConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -41,9 +41,9 @@ from backend.core.sessions import LazySessionConfig
 from backend.core.static_assets import (
     ICONS_DIR,
     SERVICE_WORKER_SOURCE,
-    STATIC_DIR,
     TEMPLATES_DIR,
     StaticAssets,
+    static_file,
 )
 from backend.core.templating import configure_jinja
 from backend.guides.routes import GuideController
@@ -59,8 +59,6 @@ from backend.settings import Settings
 from backend.shell.routes import ShellController
 
 DOMAIN_TEMPLATE_GLOBALS = {"stage_view_of": stage_view, "kind_name": kind_name}
-# Static URLs carry their content hash (?v=…), so a year of caching is safe.
-IMMUTABLE = CacheControlHeader(max_age=365 * 24 * 3600, public=True)
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
 # Public pages served from the page cache (their routes say `cache=`): record pages.
@@ -174,13 +172,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StaffGuideController,
             healthz,
             readyz,
-            create_static_files_router(
-                path="/static",
-                directories=[STATIC_DIR],
-                cache_control=IMMUTABLE,
-                opt={"skip_rate_limit": True},
-                include_in_schema=False,
-            ),
+            static_file,
             create_static_files_router(
                 path="/icons",
                 directories=[ICONS_DIR],

@@ -54,4 +54,5 @@ def compression_config() -> CompressionConfig:
         gzip_compress_level=6,
         brotli_lgwin=18,
         brotli_quality=4,
+        exclude_opt_key="skip_compression",  # pre-compressed (core/static_assets.py)
     )

@@ -321,3 +321,38 @@ async def test_the_shared_page_shell_returns_each_page_to_itself_and_marks_its_s
     assert 'href="/guides" aria-current="page"' in guides.text
     assert 'aria-current="page"' not in search.text
     assert "<x>" not in odd.text and "&#34;&gt;&lt;x&gt;" in odd.text
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding"), [("br, gzip", "br"), ("gzip", "gzip"), ("identity", "identity")]
+)
+async def test_static_files_are_served_pre_compressed_and_revalidated_by_etag(
+    client: httpx.AsyncClient, accept: str, encoding: str
+) -> None:
+    import gzip
+
+    import brotli
+
+    from backend.core.static_assets import STATIC_DIR
+
+    raw = (STATIC_DIR / "vendor" / "htmx-4.0.1.min.js").read_bytes()
+    headers = {"Accept-Encoding": accept}
+    async with client.stream("GET", "/static/vendor/htmx-4.0.1.min.js", headers=headers) as first:
+        body = b"".join([chunk async for chunk in first.aiter_raw()])
+    decode = {"br": brotli.decompress, "gzip": gzip.decompress, "identity": bytes}[encoding]
+    assert decode(body) == raw
+    assert first.headers.get("content-encoding", "identity") == encoding
+    assert first.headers["cache-control"] == "max-age=31536000, public"
+    assert first.headers["content-type"].startswith("text/javascript")
+    again = await client.get(
+        "/static/vendor/htmx-4.0.1.min.js",
+        headers={**headers, "If-None-Match": first.headers["etag"]},
+    )
+    assert again.status_code == 304 and again.content == b""
+
+
+@pytest.mark.parametrize("path", ["/static/nothing.js", "/static/../backend/app.py", "/static/"])
+async def test_only_the_shells_own_static_files_are_served(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    assert (await client.get(path)).status_code == 404
