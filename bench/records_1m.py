@@ -387,6 +387,7 @@ def title_queries(sample: list[tuple], count: int, rng: random.Random) -> list[t
 
 LATIN_CLASS = "a Latin name, whole or from inside one word to inside another"
 PAIRS_ONLY_CLASS = "the same Latin names with pairs only (the plan before words)"
+NO_SPACES_CLASS = "the same Latin names without space terms (the plan before them)"
 
 
 def latin_queries(sample: list[tuple], count: int, rng: random.Random) -> list[tuple]:
@@ -413,6 +414,13 @@ def pairs_only(needle: str) -> set[str]:
 
     terms = {term for term in search_terms(needle) if len(term) <= 2}
     return {term for term in terms if len(term) == 2} or terms
+
+
+def without_space_terms(needle: str) -> set[str]:
+    """`search.query_terms` as it was before space terms ("i c") were terms."""
+    from backend.inquiries.search import is_space_term, query_terms
+
+    return {term for term in query_terms(needle) if not is_space_term(term)}
 
 
 def no_match_queries(count: int, rng: random.Random) -> list[tuple]:
@@ -525,6 +533,11 @@ async def measure(args: argparse.Namespace, counts: Counter[str]) -> dict:
     with mock.patch.object(search, "query_terms", pairs_only):
         for query in latin:
             await time_search(PAIRS_ONLY_CLASS, query, pairs_only)
+    slowest_before: list[list] = []
+    with mock.patch.object(search, "query_terms", without_space_terms):
+        for query in latin:
+            slowest_before.append(await time_search(NO_SPACES_CLASS, query, without_space_terms))
+    slowest_before.sort(reverse=True)
     slowest.sort(reverse=True)
 
     comparison = []
@@ -555,6 +568,7 @@ async def measure(args: argparse.Namespace, counts: Counter[str]) -> dict:
         "like": {"once": percentiles(comparison)} if comparison else None,
         "others_before": quiet,
         "slowest": slowest[:5],
+        "slowest_without_space_terms": slowest_before[:5],
     }
 
 
@@ -781,6 +795,13 @@ def markdown(args: argparse.Namespace, figures: dict[str, dict]) -> str:
         lines += [
             f"- {first:.2f} / {best:.2f} `{query}`"
             for first, best, query in figures[engine]["slowest"]
+        ]
+    for engine in engines:
+        title = f"Slowest Latin names without space terms on {names[engine]} (once / best, ms):"
+        lines += ["", title, ""]
+        lines += [
+            f"- {first:.2f} / {best:.2f} `{query}`"
+            for first, best, query in figures[engine]["slowest_without_space_terms"]
         ]
     return "\n".join(lines)
 

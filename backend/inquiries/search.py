@@ -1,33 +1,38 @@
 """Substring search of titles and applicants, fast at a million records on SQLite and PostgreSQL.
 
 One code path and plain B-tree indexes (no FTS5, no pg_trgm). The title and the applicants of
-every record are cut into search terms — each character, each pair of adjacent characters and
-each whole word of three characters or more, case-folded (`search_terms`) — kept in
-`RecordSearchTerm`, one row per term and record, indexed on (term, filing_date, record).
-`SearchTerm` counts the records that hold each term.
+every record are cut into search terms — each character, each pair of adjacent characters, each
+whole word of three characters or more and each character–space–character across a space,
+case-folded (`search_terms`) — kept in `RecordSearchTerm`, one row per term and record, indexed
+on (term, filing_date, record). `SearchTerm` counts the records that hold each term.
 
 A word is a run of letters or digits of the scripts written with spaces between words (Latin,
 Greek, Cyrillic…; `is_word_character`), cut at anything else: "Co., Ltd." holds "ltd". Chinese
 text has no such separators, so its runs would be whole phrases: it has no word terms. A word
 longer than `WORD_TERM_LENGTH` is indexed by its first `WORD_TERM_LENGTH` characters.
 
-A query's terms are its pairs (or, for one character, that character) and its interior words:
-those with a separator on both sides inside the query, so certainly whole words in any record
-that holds the query ("huihua" and "materials" in "Shaanxi Huihua Materials Co"; not "shaanxi"
-or "co", which may be the end of a longer word). A record that holds the query holds all of
-them. A pair inside an interior word is left out: the word implies it. Words matter for Latin
-text, written with few letters whose pairs are all common but seldom meet; a whole word is far
-rarer than any of its pairs. A search reads the terms' counts (if a term is held by no record,
-nothing matches and no postings are read), then the rarest term's postings in index order,
-newest filing first, keeping those whose record also holds every other term — one index probe
-per term, the rarest first, in the database — and checks each kept record for the whole query in
-Python: the same case-insensitive test on both engines, which LIKE is not (PostgreSQL's is
-case-sensitive, SQLite's folds ASCII only). It stops at the limit: usually after two statements,
-or one when the query has a single term.
+A space term is the characters on either side of a single whitespace character, with a plain
+space between them (`space_term`): "Shaanxi Chuang" holds "i c", "Co., Ltd." holds ", l". It
+links the two words around a space, which no pair or word does; it costs one row per space.
+
+A query's terms are its pairs (or, for one character, that character), its space terms and its
+interior words: those with a separator on both sides inside the query, so certainly whole words
+in any record that holds the query ("huihua" and "materials" in "Shaanxi Huihua Materials Co";
+not "shaanxi" or "co", which may be the end of a longer word). A record that holds the query
+holds all of them. A pair inside an interior word is left out: the word implies it. Words and
+space terms matter for Latin text, written with few letters whose pairs are all common but
+seldom meet: a whole word is far rarer than any of its pairs, and "i c" in "xi Ch" is rarer
+than "xi" and "ch" and, unlike them, held mostly by records that hold the query. A search reads
+the terms' counts (if a term is held by no record, nothing matches and no postings are read),
+then the rarest term's postings in index order, newest filing first, keeping those whose record
+also holds every other term — one index probe per term, the rarest first, in the database — and
+checks each kept record for the whole query in Python: the same case-insensitive test on both
+engines, which LIKE is not (PostgreSQL's is case-sensitive, SQLite's folds ASCII only). It stops
+at the limit: usually after two statements, or one when the query has a single term.
 
 The cost is the postings read: about as many as needed to fill the limit when the records that
 hold the rarest term often hold the others too. It grows when each term of a query is common but
-the terms seldom meet (a Latin query without an interior word, such as "anxi huihua", is the
+the terms seldom meet (a Latin query within a single partial word, such as "anxihu", is the
 usual case); a query that matches nothing although each of its terms is common reads all its
 rarest term's postings.
 
@@ -57,17 +62,19 @@ def is_word_character(char: str) -> bool:
 
 
 def search_terms(*texts: str) -> set[str]:
-    """Every character, every pair of adjacent characters and every word of three characters or
-    more (its first `WORD_TERM_LENGTH`) of each text, case-folded.
+    """Every character, every pair of adjacent characters, every word of three characters or
+    more (its first `WORD_TERM_LENGTH`) and every space term of each text, case-folded.
 
-    Whitespace is left out (a term never contains it). The texts are cut separately: no pair or
-    word spans two of them.
+    Only a space term holds whitespace, and only as its middle character. The texts are cut
+    separately: no term spans two of them.
     """
     terms: set[str] = set()
     for text in texts:
         folded = text.casefold()
         for index, char in enumerate(folded):
             if char.isspace():
+                if 0 < index < len(folded) - 1 and (term := space_term(folded, index)):
+                    terms.add(term)
                 continue
             terms.add(char)
             pair = folded[index : index + 2]
@@ -75,6 +82,19 @@ def search_terms(*texts: str) -> set[str]:
                 terms.add(pair)
         terms.update(word_term(word) for word in _words(folded) if len(word) >= 3)
     return terms
+
+
+def space_term(folded: str, index: int) -> str | None:
+    """The characters either side of the whitespace at `index` with a plain space between, when
+    neither is whitespace (a run of whitespace has none)."""
+    before, after = folded[index - 1], folded[index + 1]
+    if before.isspace() or after.isspace():
+        return None
+    return f"{before} {after}"
+
+
+def is_space_term(term: str) -> bool:
+    return len(term) == 3 and term[1] == " "
 
 
 def word_term(word: str) -> str:
@@ -96,15 +116,17 @@ def record_terms(title: str, applicants: str) -> set[str]:
 
 
 def query_terms(needle: str) -> set[str]:
-    """The terms every record matching `needle` (already case-folded) holds: its interior words
-    and the pairs outside them, or its characters when it has no pairs."""
-    terms = {term for term in search_terms(needle) if len(term) <= 2}
+    """The terms every record matching `needle` (already case-folded) holds: its interior words,
+    its space terms and the pairs outside the words, or its characters when it has no pairs."""
+    every_term = search_terms(needle)
+    spaces = {term for term in every_term if is_space_term(term)}
+    terms = {term for term in every_term if len(term) <= 2}
     pairs = {term for term in terms if len(term) == 2}
     if not pairs:
-        return terms
+        return terms | spaces
     words = _interior_words(needle)
     implied = {word[i : i + 2] for word in words for i in range(len(word) - 1)}
-    return (pairs - implied) | {word_term(word) for word in words}
+    return (pairs - implied) | spaces | {word_term(word) for word in words}
 
 
 def _interior_words(needle: str) -> list[str]:

@@ -173,31 +173,43 @@ async def test_a_match_behind_a_page_of_near_misses_is_still_found(
     assert await found(client, f"{a}{b}{a}") == [match["number"]]
 
 
-def test_terms_are_each_texts_characters_and_pairs_case_folded_without_whitespace() -> None:
+def test_terms_are_each_texts_characters_pairs_and_the_characters_around_each_space_folded() -> (
+    None
+):
     assert record_terms("Ab c", "王建; 李") == {
         "a",
         "b",
         "ab",
+        "b c",
         "c",
         "王",
         "建",
         "王建",
         ";",
         "建;",
+        "; 李",
         "李",
     }
+    # Any single whitespace character is a plain space in the term; a run of it has no term.
+    assert record_terms("a\tb\u3000c  d", "") == {"a", "b", "c", "d", "a b", "b c"}
 
 
 # Whole words: a query's interior words are required terms.
 
-# Latin words (ß and İ fold to longer text), Chinese, and the separators of names.
+# Latin words (ß and İ fold to longer text), Chinese, and the separators of names (with runs of
+# whitespace and whitespace other than a space).
 WORD_ALPHABET = "abAB1ßİ王李"
-SEPARATORS = [" ", ", ", ". ", "; ", "-", "", "."]
+SEPARATORS = [" ", ", ", ". ", "; ", "-", "", ".", "  ", "\t", " - ", "\u3000"]
 TEXT_ALPHABET = WORD_ALPHABET + "".join(SEPARATORS)
 
 
 def word_terms_of(title: str, applicants: str) -> set[str]:
-    return {term for term in record_terms(title, applicants) if len(term) > 2}
+    terms = record_terms(title, applicants)
+    return {term for term in terms if len(term) > 2 and not search.is_space_term(term)}
+
+
+def space_terms_of(title: str, applicants: str) -> set[str]:
+    return {term for term in record_terms(title, applicants) if search.is_space_term(term)}
 
 
 def test_terms_hold_each_latin_word_of_three_characters_or_more_but_no_chinese_runs() -> None:
@@ -216,12 +228,16 @@ def test_terms_hold_each_latin_word_of_three_characters_or_more_but_no_chinese_r
     ("query", "terms"),
     [
         # The words at the ends may be parts of longer ones: only their pairs are required.
-        ("xi huihua materials co", {"xi", "huihua", "materials", "co"}),
+        ("xi huihua materials co", {"xi", "i h", "huihua", "a m", "materials", "s c", "co"}),
         ("huihua", {"hu", "ui", "ih", "ua"}),
         (" ltd.", {"ltd", "d."}),
-        ("co., ltd. x", {"co", "o.", ".,", "ltd", "d."}),
-        ("王建国; 李", {"王建", "建国", "国;"}),
+        ("co., ltd. x", {"co", "o.", ".,", ", l", "ltd", "d.", ". x"}),
+        ("王建国; 李", {"王建", "建国", "国;", "; 李"}),
         ("王", {"王"}),
+        # Space terms link partial words: the case a word term cannot help with.
+        ("xi ch", {"xi", "i c", "ch"}),
+        ("a b", {"a", "a b", "b"}),
+        ("a  b", {"a", "b"}),
     ],
 )
 def test_a_query_requires_its_interior_words_and_the_pairs_outside_them(
@@ -272,7 +288,13 @@ def migration_adding_words():
     )
 
 
-async def test_the_migration_gives_records_indexed_before_words_their_word_terms(
+def migration_adding_spaces():
+    return importlib.import_module(
+        "backend.inquiries.piccolo_migrations.inquiries_2026_11_26t01_31_40_215508"
+    )
+
+
+async def test_the_migrations_give_records_indexed_before_words_their_word_and_space_terms(
     tmp_path: Path, client: httpx.AsyncClient
 ) -> None:
     word = f"Qin{secrets.token_hex(4)}"
@@ -288,6 +310,7 @@ async def test_the_migration_gives_records_indexed_before_words_their_word_terms
     assert await found(client, f"xi {word} foods") == []
 
     await migration_adding_words().index_words_of_records_already_held()
+    await migration_adding_spaces().index_spaces_of_records_already_held()
 
     assert number in await found(client, f"xi {word} foods")
     rows = await RecordSearchTerm.select(RecordSearchTerm.term).where(
@@ -301,9 +324,47 @@ async def test_the_migration_gives_records_indexed_before_words_their_word_terms
     ) == [{"records": 1}]
 
 
+async def test_the_space_migration_gives_records_indexed_before_it_their_space_terms_even_twice(
+    tmp_path: Path, client: httpx.AsyncClient
+) -> None:
+    word = f"Qin{secrets.token_hex(4)}"
+    [number] = await imported(
+        tmp_path,
+        record_line(new_patent_number(2025), applicants=f"Shaanxi {word} Foods Co., Ltd."),
+    )
+    record_id = (await record_of(number)).id
+    # As the index was before space terms: no rows, no counts of them.
+    old_index = WhereRaw("length(term) = 3 AND substr(term, 2, 1) = ' '")
+    await RecordSearchTerm.delete().where((RecordSearchTerm.record == record_id) & old_index)
+    await SearchTerm.delete().where(old_index)
+    assert await found(client, f"xi {word[:5]}") == []
+
+    for _ in range(2):
+        await migration_adding_spaces().index_spaces_of_records_already_held()
+
+        assert number in await found(client, f"xi {word[:5]}")
+        rows = await RecordSearchTerm.select(RecordSearchTerm.term).where(
+            RecordSearchTerm.record == record_id
+        )
+        assert sorted(row["term"] for row in rows) == sorted(
+            record_terms("一种智能灌溉控制装置", f"Shaanxi {word} Foods Co., Ltd.")
+        )
+        held = await RecordSearchTerm.count().where(RecordSearchTerm.term == "i q")
+        assert await SearchTerm.select(SearchTerm.records).where(SearchTerm.term == "i q") == [
+            {"records": held}
+        ]
+
+
 @given(st.text(TEXT_ALPHABET, max_size=30), st.text(TEXT_ALPHABET, max_size=30))
 def test_the_migration_makes_the_word_terms_search_makes(title: str, applicants: str) -> None:
     assert migration_adding_words().word_terms(title, applicants) == word_terms_of(
+        title, applicants
+    )
+
+
+@given(st.text(TEXT_ALPHABET, max_size=30), st.text(TEXT_ALPHABET, max_size=30))
+def test_the_migration_makes_the_space_terms_search_makes(title: str, applicants: str) -> None:
+    assert migration_adding_spaces().space_terms(title, applicants) == space_terms_of(
         title, applicants
     )
 
