@@ -15,12 +15,16 @@ class Readiness(msgspec.Struct):
     problems: list[str]
 
 
-@get("/healthz", media_type="text/plain", cache_control=None, opt={"skip_rate_limit": True})
+# Probes need no CSRF cookie (drawing one is a system call and a Set-Cookie per probe).
+PROBE = {"skip_rate_limit": True, "exclude_from_csrf": True}
+
+
+@get("/healthz", media_type="text/plain", cache_control=None, opt=PROBE)
 async def healthz() -> str:
     return "ok"
 
 
-@get("/readyz", opt={"skip_rate_limit": True})
+@get("/readyz", opt=PROBE)
 async def readyz(request: Request) -> Response[Readiness]:
     state = request.app.state
     problems = [

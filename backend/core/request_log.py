@@ -45,14 +45,15 @@ def with_request_log(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
-            line = RequestLine(
-                request_id=request_id,
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
-            )
-            logger.info(msgspec.json.encode(line).decode())
+            if logger.isEnabledFor(logging.INFO):  # else skip building a line nobody reads
+                line = RequestLine(
+                    request_id=request_id,
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )
+                logger.info(msgspec.json.encode(line).decode())
 
     return logged
 
