@@ -570,6 +570,9 @@ async def measure(args: argparse.Namespace, counts: Counter[str]) -> dict:
         "others_before": quiet,
         "slowest": slowest[:5],
         "slowest_without_space_terms": slowest_before[:5],
+        "latin_with_space_terms": {
+            query: [first, best] for first, best, query in slowest if query in latin
+        },
     }
 
 
@@ -798,10 +801,15 @@ def markdown(args: argparse.Namespace, figures: dict[str, dict]) -> str:
             for first, best, query in figures[engine]["slowest"]
         ]
     for engine in engines:
-        title = f"Slowest Latin names without space terms on {names[engine]} (once / best, ms):"
+        title = (
+            f"Slowest Latin names without space terms on {names[engine]} (once / best, ms;"
+            " with them in brackets):"
+        )
+        with_them = figures[engine]["latin_with_space_terms"]
         lines += ["", title, ""]
         lines += [
-            f"- {first:.2f} / {best:.2f} `{query}`"
+            f"- {first:.2f} / {best:.2f} `{query}` ({with_them[query][0]:.2f} /"
+            f" {with_them[query][1]:.2f})"
             for first, best, query in figures[engine]["slowest_without_space_terms"]
         ]
     return "\n".join(lines)

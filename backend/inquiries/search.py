@@ -19,7 +19,9 @@ A query's terms are its pairs (or, for one character, that character), its space
 interior words: those with a separator on both sides inside the query, so certainly whole words
 in any record that holds the query ("huihua" and "materials" in "Shaanxi Huihua Materials Co";
 not "shaanxi" or "co", which may be the end of a longer word). A record that holds the query
-holds all of them. A pair inside an interior word is left out: the word implies it. Words and
+holds all of them. A pair inside an interior word is left out: the word implies it; so is a
+space term beside an interior word: the word is rare enough, and its probe would cost more than
+it saves. Words and
 space terms matter for Latin text, written with few letters whose pairs are all common but
 seldom meet: a whole word is far rarer than any of its pairs, and "i c" in "xi Ch" is rarer
 than "xi" and "ch" and, unlike them, held mostly by records that hold the query. A search reads
@@ -43,6 +45,7 @@ a term with postings always has a count, which is all the search relies on.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -117,22 +120,35 @@ def record_terms(title: str, applicants: str) -> set[str]:
 
 def query_terms(needle: str) -> set[str]:
     """The terms every record matching `needle` (already case-folded) holds: its interior words,
-    its space terms and the pairs outside the words, or its characters when it has no pairs."""
-    every_term = search_terms(needle)
-    spaces = {term for term in every_term if is_space_term(term)}
-    terms = {term for term in every_term if len(term) <= 2}
+    the pairs outside them and the space terms beside no interior word (one beside a rare whole
+    word would cost a probe and seldom rule a record out), or its characters and space terms
+    when it has no pairs."""
+    terms = {term for term in search_terms(needle) if len(term) <= 2}
     pairs = {term for term in terms if len(term) == 2}
+    spans = _interior_word_spans(needle)
+    ends = {edge for start, end in spans for edge in (start - 1, end)}
+    spaces = {
+        term
+        for index, char in enumerate(needle)
+        if char.isspace() and 0 < index < len(needle) - 1 and index not in ends
+        if (term := space_term(needle, index))
+    }
     if not pairs:
         return terms | spaces
-    words = _interior_words(needle)
+    words = [needle[start:end] for start, end in spans]
     implied = {word[i : i + 2] for word in words for i in range(len(word) - 1)}
     return (pairs - implied) | spaces | {word_term(word) for word in words}
 
 
-def _interior_words(needle: str) -> list[str]:
-    """The words of three characters or more with a separator on both sides inside `needle`."""
-    pieces = _separated(needle).split(" ")  # the first and last touch the ends of the needle
-    return [piece for piece in pieces[1:-1] if len(piece) >= 3]
+def _interior_word_spans(needle: str) -> list[tuple[int, int]]:
+    """Where the words of three characters or more with a separator on both sides inside
+    `needle` are (a word touching an end of the needle may be part of a longer one)."""
+    runs = re.finditer(r"\S+", _separated(needle))
+    return [
+        (run.start(), run.end())
+        for run in runs
+        if run.start() > 0 and run.end() < len(needle) and run.end() - run.start() >= 3
+    ]
 
 
 async def find_records(query: str, limit: int) -> list[Record]:
@@ -155,13 +171,13 @@ async def _read_postings(needle: str, terms: list[str], limit: int) -> list[Reco
     if len(terms) > 1:
         postings &= _holding(terms[1:])
     found: list[dict[str, Any]] = []
-    offset, page = 0, limit + limit // 2  # spare: a record may hold every pair, not the query
+    read, page = 0, limit + limit // 2  # spare: a record may hold every pair, not the query
+    after = postings
     while True:
         page_of_postings = (
             RecordSearchTerm.select(RecordSearchTerm.record)
-            .where(postings)
+            .where(after)
             .order_by(RecordSearchTerm.filing_date, RecordSearchTerm.record, ascending=False)
-            .offset(offset)
             .limit(page)
         )
         candidates = await (
@@ -176,10 +192,13 @@ async def _read_postings(needle: str, terms: list[str], limit: int) -> list[Reco
         )
         if len(found) >= limit or len(candidates) < page:
             break
-        offset += page
+        read += page
+        # The next page goes on from the last posting read (not by OFFSET, which would probe
+        # the postings already read again); a record's postings have its filing date.
+        after = postings & _older_than(candidates[-1]["filing_date"], candidates[-1]["id"])
         # Enough for the records still wanted at the share of candidates that matched so far,
         # half as many again, and at most four times the last page.
-        share = max(len(found), 1) / offset
+        share = max(len(found), 1) / read
         page = min(page * 4, math.ceil((limit - len(found)) / share * 1.5))
     return [Record(**row, _exists_in_db=True) for row in found[:limit]]
 
@@ -192,6 +211,16 @@ async def _by_rarity(terms: set[str]) -> list[str]:
     if len(rows) < len(terms) or min(row["records"] for row in rows) <= 0:
         return []
     return [row["term"] for row in sorted(rows, key=lambda row: (row["records"], row["term"]))]
+
+
+def _older_than(filing_date: Any, record_id: int) -> WhereRaw:
+    """The posting comes after (`filing_date`, `record_id`) in the search's order: a row-value
+    comparison, which both engines read as a range of the (term, filing_date, record) index."""
+    return WhereRaw(
+        "(record_search_term.filing_date, record_search_term.record) < ({}, {})",
+        filing_date,
+        record_id,
+    )
 
 
 def _holding(terms: list[str]) -> WhereRaw:
