@@ -40,6 +40,7 @@ from backend.core.security import security_headers_hook
 from backend.core.sessions import LazySessionConfig
 from backend.core.static_assets import (
     ICONS_DIR,
+    IMMUTABLE,
     SERVICE_WORKER_SOURCE,
     TEMPLATES_DIR,
     StaticAssets,
@@ -48,6 +49,7 @@ from backend.core.static_assets import (
 from backend.core.templating import configure_jinja
 from backend.guides.routes import GuideController
 from backend.guides.staff_routes import StaffGuideController
+from backend.inquiries.marks import MARK_URL_PREFIX
 from backend.inquiries.reminders import send_deadline_reminders
 from backend.inquiries.routes import MyRecordsController, RecordController, StaffRecordsController
 from backend.inquiries.stages import kind_name, stage_view
@@ -108,6 +110,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     database.bind_tables(engine)
     assets = StaticAssets()
 
+    marks_dir = settings.var_path / "marks"
+    marks_dir.mkdir(parents=True, exist_ok=True)
     scheduler = Scheduler()
     registry = stores.store_registry_for(settings)
     if not settings.redis_url:
@@ -173,6 +177,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             healthz,
             readyz,
             static_file,
+            create_static_files_router(
+                path=MARK_URL_PREFIX.rstrip("/"),
+                directories=[marks_dir],
+                cache_control=IMMUTABLE,  # named by their content hash (inquiries/marks.py)
+                opt={"skip_rate_limit": True},
+                include_in_schema=False,
+            ),
             create_static_files_router(
                 path="/icons",
                 directories=[ICONS_DIR],

@@ -26,14 +26,14 @@ def migrate() -> None:
 
 @iph_group.command(help="Load the demo data (deterministic; running it twice adds nothing).")
 def seed(app: Litestar) -> None:
-    created = asyncio.run(_with_engine(app, _seed()))
+    created = asyncio.run(_with_engine(app, _seed(app)))
     click.echo(f"demo data: {created} new rows")
 
 
 @iph_group.command(help="Migrate, then load the demo data if the database has none (make run).")
 def setup(app: Litestar) -> None:
     asyncio.run(_migrate())
-    created = asyncio.run(_with_engine(app, _seed()))
+    created = asyncio.run(_with_engine(app, _seed(app)))
     click.echo(f"database ready; demo data: {created} new rows")
     instructions = asyncio.run(_with_engine(app, _demo_sign_in(app)))
     click.echo(instructions)
@@ -91,7 +91,10 @@ def import_records(app: Litestar, file: Path) -> None:
     with Progress() as progress:
         task = progress.add_task(f"importing {file.name}", total=None)
         result = asyncio.run(
-            _with_engine(app, import_file(file, lambda n: progress.advance(task, n)))
+            _with_engine(
+                app,
+                import_file(file, lambda n: progress.advance(task, n), _marks_dir(app)),
+            )
         )
     asyncio.run(forget_record_pages(app, result.updated_numbers))
     for problem in result.problems:
@@ -166,10 +169,14 @@ async def _with_engine(app: Litestar, work):
         await database.close_engine(engine)
 
 
-async def _seed() -> int:
+def _marks_dir(app: Litestar) -> Path:
+    return app.state.settings.var_path / "marks"
+
+
+async def _seed(app: Litestar) -> int:
     from backend.demo import load_demo_data
 
-    return await load_demo_data()
+    return await load_demo_data(marks_dir=_marks_dir(app))
 
 
 class IPHCLIPlugin(CLIPluginProtocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from backend.auth import service as auth_service
 from backend.auth.tables import Account
@@ -17,13 +18,13 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, Account.Role], ...] = (
 )
 
 
-async def load_demo_data(today: dt.date | None = None) -> int:
-    """Returns how many rows were created."""
+async def load_demo_data(today: dt.date | None = None, marks_dir: Path | None = None) -> int:
+    """Returns how many rows were created. `marks_dir`: where demo mark images go."""
     created = 0
     for email, name, role in DEMO_ACCOUNTS:
         created += await auth_service.ensure_account(email, name, role)
     applicant = await Account.objects().where(Account.email == DEMO_ACCOUNTS[0][0]).first()
     today = today or dt.datetime.now(dt.UTC).date()
-    created += await load_demo_records(applicant.id, today)
+    created += await load_demo_records(applicant.id, today, marks_dir)
     created += (await import_guides()).new_versions
     return created

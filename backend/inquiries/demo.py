@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from pathlib import Path
+
+import msgspec
 
 from backend.inquiries.deadlines import add_months, patent_year_of
 from backend.inquiries.importer import EventRow, RecordRow, write_rows
+from backend.inquiries.marks import keep_mark_image, word_mark_svg
 from backend.inquiries.numbers import check_character
 from backend.inquiries.stages import STAGES, stage_order
 from backend.inquiries.tables import Record, RecordBinding
@@ -207,17 +211,30 @@ def _demo_applicant_rows(today: dt.date, used: set[str]) -> list[RecordRow]:
     ]
 
 
+def _with_word_mark(row: RecordRow, marks_dir: Path) -> RecordRow:
+    address = keep_mark_image(word_mark_svg(row.title), ".svg", marks_dir)
+    return msgspec.structs.replace(row, mark_image=address)
+
+
 def _fields(row: RecordRow) -> dict:
     return {name: getattr(row, name) for name in row.__struct_fields__}
 
 
-async def load_demo_records(demo_applicant_id: int, today: dt.date) -> int:
-    """Load into an empty database only; returns how many records were created."""
+async def load_demo_records(
+    demo_applicant_id: int, today: dt.date, marks_dir: Path | None = None
+) -> int:
+    """Load into an empty database only; returns how many records were created. With
+    `marks_dir`, every other demo trademark gets its word mark as an image."""
     if await Record.count() > 0:
         return 0
     rng = random.Random(SEED)
     used: set[str] = set()
     rows = [_row(rng, index, today, used) for index in range(RECORD_COUNT)]
+    if marks_dir is not None:
+        rows = [
+            _with_word_mark(row, marks_dir) if row.kind == "trademark" and index % 8 == 3 else row
+            for index, row in enumerate(rows)
+        ]
     own = _demo_applicant_rows(today, used)
     result = await write_rows(rows + own)
     numbers = [row.number for row in own]

@@ -20,6 +20,7 @@ import msgspec
 
 from backend.core.database import write_transaction
 from backend.inquiries import search
+from backend.inquiries.marks import keep_mark_image, mark_image_problem
 from backend.inquiries.numbers import InvalidNumber, parse_number
 from backend.inquiries.service import binding_code_hash
 from backend.inquiries.stages import stage_order
@@ -108,6 +109,9 @@ def read_rows(path: Path) -> tuple[list[RecordRow], list[RowProblem]]:
                 continue
             if row.number in seen:
                 problems.append(RowProblem(line, f"{row.number} repeats line {seen[row.number]}"))
+                continue
+            if row.mark_image and (problem := mark_image_problem(path.parent / row.mark_image)):
+                problems.append(RowProblem(line, problem))
                 continue
             seen[row.number] = line
             rows.append(row)
@@ -219,8 +223,24 @@ async def write_rows(
     return result
 
 
-async def import_file(path: Path, progress: Callable[[int], None] = lambda _: None) -> ImportResult:
+async def import_file(
+    path: Path, progress: Callable[[int], None] = lambda _: None, marks_dir: Path | None = None
+) -> ImportResult:
+    """`marks_dir`: where mark images go (var/marks); without it, rows with one are refused."""
     rows, problems = read_rows(path)
+    if marks_dir is None:
+        problems += [RowProblem(0, "mark images given but nowhere to keep them")] * any(
+            row.mark_image for row in rows
+        )
     if problems:
         return ImportResult(problems=problems)
+    rows = [_with_kept_image(row, path.parent, marks_dir) for row in rows]
     return await write_rows(rows, progress)
+
+
+def _with_kept_image(row: RecordRow, base: Path, marks_dir: Path | None) -> RecordRow:
+    if not row.mark_image or marks_dir is None:
+        return row
+    source = base / row.mark_image
+    address = keep_mark_image(source.read_bytes(), source.suffix, marks_dir)
+    return msgspec.structs.replace(row, mark_image=address)

@@ -33,6 +33,7 @@ class PublicRecord(msgspec.Struct, frozen=True):
     number: str
     kind: str
     title: str
+    mark_image: str  # the mark's image address, "" when it has none
     nice_classes: list[str]
     filing_date: dt.date
     granted_on: dt.date | None

@@ -72,7 +72,8 @@ TIMELINE_COLUMNS = (
 # once, with no event). Standard SQL on both engines; the ORM's two queries cost three times as
 # much as this one, a third of an uncached page (bench/).
 PUBLIC_RECORD_SQL = """
-SELECT record.number, record.kind, record.title, record.nice_classes, record.filing_date,
+SELECT record.number, record.kind, record.title, record.mark_image, record.nice_classes,
+       record.filing_date,
        record.granted_on, record.applicants, record.agent, record.stage, record.official_status,
        status_event.occurred_on, status_event.stage AS event_stage,
        status_event.official_status AS event_status, status_event.note, status_event.document
@@ -124,6 +125,7 @@ PUBLIC_FIELDS = (
     "number",
     "kind",
     "title",
+    "mark_image",
     "nice_classes",
     "filing_date",
     "granted_on",
@@ -140,6 +142,7 @@ def _public_view(fields: dict[str, Any], timeline: list[TimelineEntry]) -> Publi
         number=fields["number"],
         kind=fields["kind"],
         title=fields["title"],
+        mark_image=fields["mark_image"],
         nice_classes=[c for c in fields["nice_classes"].split(",") if c],
         filing_date=fields["filing_date"],
         granted_on=fields["granted_on"],

@@ -47,3 +47,24 @@ def test_the_demo_applicant_has_a_fee_due_within_30_days_and_one_in_grace() -> N
         assert any(state == "upcoming" and 0 <= days <= 30 for state, days in states), states
         assert any(state == "grace" for state, _ in states), states
         assert all("张三" in row.applicants for row in rows)
+
+
+def test_every_other_demo_trademark_has_its_word_mark_as_an_image(tmp_path) -> None:
+    import random
+    import xml.etree.ElementTree as ElementTree
+
+    from backend.inquiries.demo import _with_word_mark
+    from backend.inquiries.marks import word_mark_svg
+
+    rng, used = random.Random(SEED), set()
+    marks = [
+        row for row in (_row(rng, i, TODAY, used) for i in range(16)) if row.kind == "trademark"
+    ]
+    with_image = [_with_word_mark(row, tmp_path) for row in marks[::2]]
+    for row in with_image:
+        assert row.mark_image.startswith("/marks/")
+        svg = (tmp_path / row.mark_image.removeprefix("/marks/")).read_text()
+        assert (
+            ElementTree.fromstring(svg).find("{http://www.w3.org/2000/svg}text").text == row.title
+        )
+    assert b"&lt;b&gt;&amp;" in word_mark_svg("<b>&")

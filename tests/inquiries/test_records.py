@@ -314,3 +314,62 @@ async def test_a_record_without_timeline_events_still_has_its_public_page_and_ap
     api = await client.get(f"/api/v1/records/{number}")
     assert page.status_code == 200 and line["title"] in page.text
     assert api.json()["timeline"] == [] and api.json()["title"] == line["title"]
+
+
+def new_trademark_number() -> str:
+    return f"{secrets.randbelow(10**8):08d}"
+
+
+async def test_an_imported_mark_image_is_kept_by_content_and_shown_on_the_record_page(
+    client: httpx.AsyncClient, tmp_path: Path, settings
+) -> None:
+    from backend.inquiries.marks import word_mark_svg
+
+    number, name = new_trademark_number(), unique_name()
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "mark.svg").write_bytes(word_mark_svg(name))
+    line = record_line(
+        number,
+        kind="trademark",
+        title=name,
+        stage="tm_registered",
+        official_status="注册",
+        nice_classes="30",
+        granted_on=None,
+        fees_paid_year=0,
+        events=[],
+        mark_image="images/mark.svg",
+    )
+    file = write_lines(tmp_path / "marks.jsonl", [line])
+    marks_dir = settings.var_path / "marks"
+    assert (await import_file(file, marks_dir=marks_dir)).created == 1
+    again = await import_file(file, marks_dir=marks_dir)
+    page = await client.get(f"/records/{number}")
+    address = (await client.get(f"/api/v1/records/{number}")).json()["mark_image"]
+    image = await client.get(address)
+    assert again.unchanged == 1
+    assert address.startswith("/marks/") and f'src="{address}"' in page.text
+    assert f"商标图样：{name}" in page.text
+    assert image.status_code == 200 and name.encode() in image.content
+    assert image.headers["content-type"].startswith("image/svg+xml")
+
+
+@pytest.mark.parametrize(
+    ("image", "problem"),
+    [("missing.png", "no such file"), ("notes.txt", "use one of"), ("big.png", "larger than")],
+)
+async def test_a_bad_mark_image_is_reported_on_its_line_and_nothing_is_imported(
+    tmp_path: Path, settings, image: str, problem: str
+) -> None:
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "big.png").write_bytes(b"\x89PNG" + b"0" * 600_000)
+    good, bad = new_patent_number(), new_trademark_number()
+    lines = [
+        record_line(good),
+        record_line(bad, kind="trademark", stage="tm_filed", mark_image=image, events=[]),
+    ]
+    result = await import_file(
+        write_lines(tmp_path / "bad.jsonl", lines), marks_dir=settings.var_path / "marks"
+    )
+    assert [p.line for p in result.problems] == [2] and problem in result.problems[0].message
+    assert not await Record.exists().where(Record.number.is_in([good, bad]))
