@@ -19,24 +19,24 @@ A query's terms are its pairs (or, for one character, that character), its space
 interior words: those with a separator on both sides inside the query, so certainly whole words
 in any record that holds the query ("huihua" and "materials" in "Shaanxi Huihua Materials Co";
 not "shaanxi" or "co", which may be the end of a longer word). A record that holds the query
-holds all of them. A pair inside an interior word is left out: the word implies it; so is a
-space term beside an interior word: the word is rare enough, and its probe would cost more than
-it saves. Words and
-space terms matter for Latin text, written with few letters whose pairs are all common but
-seldom meet: a whole word is far rarer than any of its pairs, and "i c" in "xi Ch" is rarer
-than "xi" and "ch" and, unlike them, held mostly by records that hold the query. A search reads
+holds all of them. A pair inside an interior word is left out: the word implies it. Words and
+space terms matter for Latin text, written with few letters whose pairs are all common but seldom
+meet: a whole word is far rarer than any of its pairs, and "i c" in "xi Ch" is rarer than "xi"
+and "ch" and, unlike them, held mostly by records that hold the query. A search reads
 the terms' counts (if a term is held by no record, nothing matches and no postings are read),
 then the rarest term's postings in index order, newest filing first, keeping those whose record
 also holds every other term — one index probe per term, the rarest first, in the database — and
 checks each kept record for the whole query in Python: the same case-insensitive test on both
 engines, which LIKE is not (PostgreSQL's is case-sensitive, SQLite's folds ASCII only). It stops
-at the limit: usually after two statements, or one when the query has a single term.
+at the limit: usually after two statements, or one when the query has a single term; a page of
+postings that falls short is followed by a larger one, from the last posting read.
 
 The cost is the postings read: about as many as needed to fill the limit when the records that
 hold the rarest term often hold the others too. It grows when each term of a query is common but
-the terms seldom meet (a Latin query within a single partial word, such as "anxihu", is the
-usual case); a query that matches nothing although each of its terms is common reads all its
-rarest term's postings.
+the terms seldom meet: a Latin query within one partial word ("anxihu"), or whose rarest term
+is a space term that many records share ("aanxi Shengyuan": "i s" is held by every "Shaanxi
+Sheng…", one in nineteen of which holds the query). A query that matches nothing although each
+of its terms is common reads all its rarest term's postings.
 
 Term counts may run high (a deleted record's rows go by cascade, its counts stay) but never low:
 a term with postings always has a count, which is all the search relies on.
@@ -45,7 +45,6 @@ a term with postings always has a count, which is all the search relies on.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
@@ -120,35 +119,23 @@ def record_terms(title: str, applicants: str) -> set[str]:
 
 def query_terms(needle: str) -> set[str]:
     """The terms every record matching `needle` (already case-folded) holds: its interior words,
-    the pairs outside them and the space terms beside no interior word (one beside a rare whole
-    word would cost a probe and seldom rule a record out), or its characters and space terms
-    when it has no pairs."""
-    terms = {term for term in search_terms(needle) if len(term) <= 2}
+    its space terms and the pairs outside the words, or its characters and space terms when it
+    has no pairs."""
+    every_term = search_terms(needle)
+    spaces = {term for term in every_term if is_space_term(term)}
+    terms = {term for term in every_term if len(term) <= 2}
     pairs = {term for term in terms if len(term) == 2}
-    spans = _interior_word_spans(needle)
-    ends = {edge for start, end in spans for edge in (start - 1, end)}
-    spaces = {
-        term
-        for index, char in enumerate(needle)
-        if char.isspace() and 0 < index < len(needle) - 1 and index not in ends
-        if (term := space_term(needle, index))
-    }
     if not pairs:
         return terms | spaces
-    words = [needle[start:end] for start, end in spans]
+    words = _interior_words(needle)
     implied = {word[i : i + 2] for word in words for i in range(len(word) - 1)}
     return (pairs - implied) | spaces | {word_term(word) for word in words}
 
 
-def _interior_word_spans(needle: str) -> list[tuple[int, int]]:
-    """Where the words of three characters or more with a separator on both sides inside
-    `needle` are (a word touching an end of the needle may be part of a longer one)."""
-    runs = re.finditer(r"\S+", _separated(needle))
-    return [
-        (run.start(), run.end())
-        for run in runs
-        if run.start() > 0 and run.end() < len(needle) and run.end() - run.start() >= 3
-    ]
+def _interior_words(needle: str) -> list[str]:
+    """The words of three characters or more with a separator on both sides inside `needle`."""
+    pieces = _separated(needle).split(" ")  # the first and last touch the ends of the needle
+    return [piece for piece in pieces[1:-1] if len(piece) >= 3]
 
 
 async def find_records(query: str, limit: int) -> list[Record]:
