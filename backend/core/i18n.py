@@ -21,6 +21,8 @@ LOCALES_DIR = PROJECT_ROOT / "locales"
 LOCALES: tuple[str, ...] = ("zh_Hans", "zh_Hant", "en")
 DEFAULT_LOCALE = "zh_Hans"
 LOCALE_COOKIE = "iph_locale"
+# The other display preference kept in a cookie (shell/routes.py sets both).
+ELDER_COOKIE = "iph_elder"
 
 # Each locale's own name, shown in the switcher whatever the page's language.
 LOCALE_NAMES: dict[str, str] = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}

@@ -32,7 +32,6 @@ from backend.core import i18n
 PAGE_CACHE_STORE = "response_cache"  # Litestar's ResponseCacheConfig default store name
 PAGE_LIFETIME_SECONDS = 3600
 SESSION_COOKIE = "iph_session"
-ELDER_COOKIE = "iph_elder"
 ENCODINGS = ("br", "gzip", "identity")
 # Past this many pages, dropping the whole cache is cheaper than a delete per key.
 FORGET_ONE_BY_ONE_UP_TO = 50
@@ -60,7 +59,7 @@ def key_for(request: ASGIConnection, path: str | None = None) -> str:
     return page_key(
         path or request.url.path,
         locale,
-        request.cookies.get(ELDER_COOKIE) == "1",
+        request.cookies.get(i18n.ELDER_COOKIE) == "1",
         encoding_for(request.headers.get("accept-encoding", "")),
     )
 

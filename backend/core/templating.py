@@ -30,7 +30,6 @@ def _ngettext(singular: str, plural: str, n: int, **variables: Any) -> Markup:
 # Stands for the page's own path in a shell part rendered once for many pages.
 NEXT_PATH = "__iph_next_path__"
 NAV_PATHS = frozenset({"/", "/records", "/matters", "/guides", "/account"})
-ELDER_COOKIE = "iph_elder"
 
 
 class ShellParts:
@@ -47,7 +46,7 @@ class ShellParts:
     def __call__(self, context: Context, template: str) -> Markup:
         request = context["request"]
         path = request.url.path
-        elder_on = request.cookies.get(ELDER_COOKIE) == "1"
+        elder_on = request.cookies.get(i18n.ELDER_COOKIE) == "1"
         current_path = path if path in NAV_PATHS else ""
         signed_in = request.scope.get("user") is not None
         key = (template, i18n.current_locale(), elder_on, current_path, signed_in)

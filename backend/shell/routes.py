@@ -23,7 +23,6 @@ from backend.shell.schemas import ElderModeChoice, LocaleChoice, WebAppManifest
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 ONE_YEAR = 365 * 24 * 3600
-ELDER_COOKIE = "iph_elder"
 
 
 def _preference_cookie(request: Request, key: str, value: str) -> Cookie:
@@ -103,5 +102,5 @@ class ShellController(Controller):
         self, request: Request, data: Annotated[ElderModeChoice, FORM]
     ) -> Redirect:
         value = "1" if data.enabled == "1" else "0"
-        cookie = _preference_cookie(request, ELDER_COOKIE, value)
+        cookie = _preference_cookie(request, i18n.ELDER_COOKIE, value)
         return Redirect(safe_next(data.next), status_code=303, cookies=[cookie])
