@@ -42,7 +42,8 @@ class RecordSearchTerm(
     "characters or word of its title or applicants; indexed on (term, filing_date, record).",
 ):
     term = Varchar(
-        length=32, help_text="Case-folded: one character, two adjacent ones or a whole word."
+        length=32,
+        help_text="Case-folded: a character, an adjacent pair, a word, or the pair across a space.",
     )
     filing_date = Date(help_text="The record's, so a term's records come newest filing first.")
     record = ForeignKey(references=Record, on_delete=OnDelete.cascade, index=True)
