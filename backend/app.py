@@ -114,6 +114,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     marks_dir.mkdir(parents=True, exist_ok=True)
     scheduler = Scheduler()
     registry = stores.store_registry_for(settings)
+    page_store = page_cache.PageStore(registry.get(page_cache.PAGE_CACHE_STORE))
+    registry.register(page_cache.PAGE_CACHE_STORE, page_store, allow_override=True)
     if not settings.redis_url:
         scheduler.every(
             600, "purge-expired-sessions", lambda: stores.purge_expired(registry, FILE_STORES)
@@ -259,9 +261,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Wrap the whole handler (not a route middleware) so that requests matching no route are
     # logged with a request id too.
     # Cached public pages are answered in front of the middleware (core/page_cache.py).
-    cached_pages = page_cache.front_door(
-        app.asgi_handler, registry.get(page_cache.PAGE_CACHE_STORE), CACHED_PAGE_PREFIXES
-    )
+    cached_pages = page_cache.front_door(app.asgi_handler, page_store, CACHED_PAGE_PREFIXES)
     app.asgi_handler = with_request_log(cached_pages)
     return app
 

@@ -873,7 +873,8 @@ def main() -> None:
                 loads.append(measure(settings, server, "diagnose", name, htmx[0], browser_headers))
 
         target = "bench.variants:record_pages_uncached"
-        with Server("uncached", target, app_env(var_dir), plan, log_dir) as server:
+        env = app_env(var_dir, IPH_STORE_NAMESPACE="uncached")  # an empty page cache
+        with Server("uncached", target, env, plan, log_dir) as server:
             name = "record, uncached"
             loads.append(measure(settings, server, "main", name, record_page, browser_headers))
 

@@ -55,8 +55,9 @@ def quiet_log_gc_frozen_no_rate_limit() -> Litestar:
 
 def record_pages_uncached() -> Litestar:
     """The app as configured, except that no response is stored in the page cache: every public
-    record page is a miss, rendered with its database reads (DESIGN.md's "uncached" budget)."""
+    record page is a miss (looked up, not found), rendered with its database reads (DESIGN.md's
+    "uncached" budget). run.py gives it a store namespace of its own, an empty cache."""
     from backend.core import page_cache
 
-    page_cache._cacheable_request = lambda scope: False  # no look-up hits, nothing stored
+    page_cache.should_store = lambda scope, status_code: False
     return app_module.create_app()

@@ -20,6 +20,8 @@ a miss (or a request it cannot key, such as a number typed in another form) goes
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
+from datetime import timedelta
 from itertools import product
 
 from litestar.connection import ASGIConnection
@@ -35,6 +37,9 @@ SESSION_COOKIE = "iph_session"
 ENCODINGS = ("br", "gzip", "identity")
 # Past this many pages, dropping the whole cache is cheaper than a delete per key.
 FORGET_ONE_BY_ONE_UP_TO = 50
+UNCACHEABLE = "uncacheable|"
+# The key the front door has just looked up and missed, for this request.
+_missed_at_the_door: ContextVar[str | None] = ContextVar("page_cache_missed", default=None)
 
 
 def encoding_for(accept_encoding: str) -> str:
@@ -52,7 +57,7 @@ def key_for(request: ASGIConnection, path: str | None = None) -> str:
     """The key of the page `request` asks for; `path` when the route knows a canonical one."""
     if not _cacheable_request(request.scope):
         # A key that is never stored (see `should_store`): signed-in and htmx views miss.
-        return f"uncacheable|{id(request.scope)}"
+        return f"{UNCACHEABLE}{id(request.scope)}"
     locale = request.scope.get("state", {}).get("locale") or i18n.locale_for_connection(
         request.cookies, request.headers, None
     )
@@ -110,14 +115,50 @@ def front_door(app: ASGIApp, store: Store, prefixes: tuple[str, ...]) -> ASGIApp
             and not scope["query_string"]
             and _cacheable_request(scope)
         ):
+            key = key_for(ASGIConnection(scope))
             try:
-                cached = await store.get(key_for(ASGIConnection(scope)))
+                cached = await store.get(key)
             except Exception:  # the store is down: the app answers (and reports it at /readyz)
                 cached = None
             if cached:
                 for message in decode_msgpack(cached):
                     await send(message)
                 return
+            missed = _missed_at_the_door.set(key)
+            try:
+                await app(scope, receive, send)
+            finally:
+                _missed_at_the_door.reset(missed)
+            return
         await app(scope, receive, send)
 
     return serve
+
+
+class PageStore(Store):
+    """The page cache's store as Litestar's response cache sees it: it does not read a key that
+    is never stored (signed-in and htmx views), nor one the front door has just missed, so a
+    miss costs one read, not two (a file read or a Redis round trip each)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        if key.startswith(UNCACHEABLE) or key == _missed_at_the_door.get():
+            return None
+        return await self.store.get(key, renew_for)
+
+    async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None):
+        await self.store.set(key, value, expires_in)
+
+    async def delete(self, key: str) -> None:
+        await self.store.delete(key)
+
+    async def delete_all(self) -> None:
+        await self.store.delete_all()
+
+    async def exists(self, key: str) -> bool:
+        return await self.store.exists(key)
+
+    async def expires_in(self, key: str) -> int | None:
+        return await self.store.expires_in(key)

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from backend.auth.tables import Account
+from backend.core.page_cache import PageStore
 from backend.inquiries.importer import import_file
 from backend.inquiries.tables import Record
 from tests.conftest import serve
@@ -182,3 +183,29 @@ async def test_the_front_door_answers_a_hit_without_the_app_and_passes_everythin
     await get(path, cookie="iph_locale=en")
     await get("/records")
     assert len(reached) == 5
+
+
+async def test_a_miss_reads_the_store_once_and_a_signed_in_view_never(
+    client: httpx.AsyncClient, person: Person, app, record: Record
+) -> None:
+    reads: list[str] = []
+    page_store = app.stores.get("response_cache")
+    original = page_store.store
+
+    class Counted(PageStore):
+        async def get(self, key: str, renew_for=None):
+            reads.append(key)
+            return await original.get(key, renew_for)
+
+    page_store.store = Counted(original)
+    try:
+        await client.get(f"/records/{record.number}")  # a miss: rendered and stored
+        await client.get(f"/records/{record.number}")  # a hit at the front door
+        anonymous_reads = list(reads)
+        await person.sign_up()
+        reads.clear()
+        await person.client.get(f"/records/{record.number}")
+    finally:
+        page_store.store = original
+    assert len(anonymous_reads) == 2 and len(set(anonymous_reads)) == 1
+    assert reads == []
