@@ -224,6 +224,8 @@ async def test_opened_guides_read_offline_with_their_date_and_a_chinese_search_f
     for query, found in (("续", [RENEWAL]), ("期限", [DEFERRAL, RENEWAL]), ("布图", [])):
         await page.locator("#guide-q").fill(query)
         await page.locator("#guide-q").press("Enter")
+        # The heading names the query once its results are shown (not the last query's).
+        await expect(page.locator("#guide-results h2")).to_contain_text(f"“{query}”")
         await expect(result_links(page)).to_have_count(len(found))
         hrefs = {await link.get_attribute("href") for link in await result_links(page).all()}
         assert hrefs == {guide.path for guide in found}, query
