@@ -41,6 +41,15 @@ class OneShotBrotli:
         )
 
 
+def encoding_for(accept_encoding: str) -> str:
+    """The encoding the compression middleware configured below uses for a request (brotli when
+    the browser takes it, else gzip, else none): the page cache keys by it, static files pick
+    their pre-compressed copy by it."""
+    if "br" in accept_encoding:
+        return "br"
+    return "gzip" if "gzip" in accept_encoding else "identity"
+
+
 def compression_config() -> CompressionConfig:
     """Brotli for browsers that take it (all current ones), gzip for the rest.
 

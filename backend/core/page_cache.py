@@ -30,6 +30,7 @@ from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 from msgspec.msgpack import decode as decode_msgpack
 
 from backend.core import i18n
+from backend.core.compression import encoding_for
 
 PAGE_CACHE_STORE = "response_cache"  # Litestar's ResponseCacheConfig default store name
 PAGE_LIFETIME_SECONDS = 3600
@@ -42,13 +43,6 @@ UNCACHEABLE = "uncacheable|"
 _missed_at_the_door: ContextVar[str | None] = ContextVar("page_cache_missed", default=None)
 
 
-def encoding_for(accept_encoding: str) -> str:
-    """The encoding Litestar's compression middleware (brotli, gzip fallback) will use."""
-    if "br" in accept_encoding:
-        return "br"
-    return "gzip" if "gzip" in accept_encoding else "identity"
-
-
 def page_key(path: str, locale: str, elder: bool, encoding: str) -> str:
     return f"{path}|{locale}|{'elder' if elder else 'standard'}|{encoding}"
 
@@ -58,11 +52,16 @@ def key_for(request: ASGIConnection, path: str | None = None) -> str:
     if not _cacheable_request(request.scope):
         # A key that is never stored (see `should_store`): signed-in and htmx views miss.
         return f"{UNCACHEABLE}{id(request.scope)}"
+    return _key_of_cacheable(request, path or request.url.path)
+
+
+def _key_of_cacheable(request: ASGIConnection, path: str) -> str:
+    # Before the middleware (front door) the locale is negotiated here, as LocaleMiddleware does.
     locale = request.scope.get("state", {}).get("locale") or i18n.locale_for_connection(
         request.cookies, request.headers, None
     )
     return page_key(
-        path or request.url.path,
+        path,
         locale,
         request.cookies.get(i18n.ELDER_COOKIE) == "1",
         encoding_for(request.headers.get("accept-encoding", "")),
@@ -115,7 +114,8 @@ def front_door(app: ASGIApp, store: Store, prefixes: tuple[str, ...]) -> ASGIApp
             and not scope["query_string"]
             and _cacheable_request(scope)
         ):
-            key = key_for(ASGIConnection(scope))
+            connection = ASGIConnection(scope)
+            key = _key_of_cacheable(connection, connection.url.path)
             try:
                 cached = await store.get(key)
             except Exception:  # the store is down: the app answers (and reports it at /readyz)

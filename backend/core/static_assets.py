@@ -14,6 +14,7 @@ from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
+from backend.core.compression import encoding_for
 from backend.settings import PROJECT_ROOT
 
 STATIC_DIR = PROJECT_ROOT / "frontend" / "static"
@@ -110,10 +111,8 @@ IMMUTABLE = CacheControlHeader(max_age=365 * 24 * 3600, public=True)
     opt={"skip_rate_limit": True, "skip_compression": True},
 )
 async def static_file(request: Request, name: FromPath[str]) -> Response[bytes]:
-    """The shell's CSS and scripts, pre-compressed: brotli 11 makes htmx 2 KB smaller than a
-    page's quality (the first visit's 50 KB budget) and costs nothing per request."""
-    from backend.core.page_cache import encoding_for
-
+    """The shell's CSS and scripts, pre-compressed: brotli 11 makes htmx 12.0 KB against 13.9 KB
+    at the pages' quality (the first visit's 50 KB budget) and costs nothing per request."""
     assets: StaticAssets = request.app.state.assets
     name = name.lstrip("/")
     encoding = encoding_for(request.headers.get("accept-encoding", ""))

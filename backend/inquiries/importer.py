@@ -228,10 +228,8 @@ async def import_file(
 ) -> ImportResult:
     """`marks_dir`: where mark images go (var/marks); without it, rows with one are refused."""
     rows, problems = read_rows(path)
-    if marks_dir is None:
-        problems += [RowProblem(0, "mark images given but nowhere to keep them")] * any(
-            row.mark_image for row in rows
-        )
+    if marks_dir is None and any(row.mark_image for row in rows):
+        problems.append(RowProblem(0, "mark images given but nowhere to keep them"))
     if problems:
         return ImportResult(problems=problems)
     rows = [_with_kept_image(row, path.parent, marks_dir) for row in rows]
@@ -239,7 +237,7 @@ async def import_file(
 
 
 def _with_kept_image(row: RecordRow, base: Path, marks_dir: Path | None) -> RecordRow:
-    if not row.mark_image or marks_dir is None:
+    if not row.mark_image:
         return row
     source = base / row.mark_image
     address = keep_mark_image(source.read_bytes(), source.suffix, marks_dir)

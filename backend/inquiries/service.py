@@ -61,20 +61,13 @@ async def search(query: str, limit: int = SEARCH_LIMIT) -> list[Record]:
     return await find_records(query, limit)
 
 
-TIMELINE_COLUMNS = (
-    StatusEvent.occurred_on,
-    StatusEvent.stage,
-    StatusEvent.official_status,
-    StatusEvent.note,
-    StatusEvent.document,
-)
 # The public page of a record in one statement: the record's row once per timeline event (or
 # once, with no event). Standard SQL on both engines; the ORM's two queries cost three times as
 # much as this one, a third of an uncached page (bench/).
 PUBLIC_RECORD_SQL = """
 SELECT record.number, record.kind, record.title, record.mark_image, record.nice_classes,
-       record.filing_date,
-       record.granted_on, record.applicants, record.agent, record.stage, record.official_status,
+       record.filing_date, record.granted_on, record.applicants, record.agent, record.stage,
+       record.official_status,
        status_event.occurred_on, status_event.stage AS event_stage,
        status_event.official_status AS event_status, status_event.note, status_event.document
 FROM record LEFT JOIN status_event ON status_event.record = record.id
@@ -83,20 +76,9 @@ ORDER BY status_event.occurred_on, status_event.id
 """
 
 
-async def timeline_of(record: Record) -> list[TimelineEntry]:
-    # Plain rows, not StatusEvent objects: building a Table instance per event costs more than
-    # the query (a record page's uncached time, bench/).
-    events = (
-        await StatusEvent.select(*TIMELINE_COLUMNS)
-        .where(StatusEvent.record == record.id)
-        .order_by(StatusEvent.occurred_on, StatusEvent.id)
-    )
-    return [TimelineEntry(**event, stage_name=stage_view(event["stage"]).name) for event in events]
-
-
 async def public_record(record: Record) -> PublicRecord:
-    fields = {name: getattr(record, name) for name in PUBLIC_FIELDS}
-    return _public_view(fields, await timeline_of(record))
+    """What anyone may see of `record` (re-read with its timeline in one statement)."""
+    return await public_record_by_number(record.number)
 
 
 async def public_record_by_number(text: str) -> PublicRecord:
@@ -119,21 +101,6 @@ async def public_record_by_number(text: str) -> PublicRecord:
         if row["occurred_on"] is not None
     ]
     return _public_view(rows[0], timeline)
-
-
-PUBLIC_FIELDS = (
-    "number",
-    "kind",
-    "title",
-    "mark_image",
-    "nice_classes",
-    "filing_date",
-    "granted_on",
-    "applicants",
-    "agent",
-    "stage",
-    "official_status",
-)
 
 
 def _public_view(fields: dict[str, Any], timeline: list[TimelineEntry]) -> PublicRecord:
