@@ -62,6 +62,6 @@ def compression_config() -> CompressionConfig:
         gzip_fallback=True,
         gzip_compress_level=6,
         brotli_lgwin=18,
-        brotli_quality=4,
+        brotli_quality=2,
         exclude_opt_key="skip_compression",  # pre-compressed (core/static_assets.py)
     )

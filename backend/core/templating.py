@@ -89,3 +89,13 @@ def configure_jinja(
     )
     environment.trim_blocks = True
     environment.lstrip_blocks = True
+    environment.make_globals = lambda template_globals: _flat_globals(environment, template_globals)
+
+
+def _flat_globals(environment: Environment, template_globals: dict | None) -> dict[str, Any]:
+    """A template's globals as one dict, made when the template is first loaded.
+
+    Jinja's own is a ChainMap over the environment's globals, which every render (and every
+    include) copies key by key in Python: 11 µs of a record page's 70 (bench/). Nothing adds
+    globals once the app is built, which is what makes a copy at load time safe."""
+    return {**environment.globals, **(template_globals or {})}

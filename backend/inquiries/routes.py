@@ -75,13 +75,7 @@ class RecordController(Controller):
     )
     async def record(self, number: FromPath[str]) -> Template:
         record = await _public_view_or_404(number)
-        return Template(
-            "inquiries/record.html",
-            context={
-                "record": record,
-                "stages": [stage_view(code) for code in stage_order(record.kind)],
-            },
-        )
+        return Template("inquiries/record.html", context={"record": record})
 
     @get("/api/v1/records/{number:str}", tags=["records"])
     async def api_record(self, number: FromPath[str]) -> PublicRecord:
@@ -177,7 +171,6 @@ class MyRecordsController(Controller):
             context={
                 "record": await service.public_record(record),
                 "deadline": service.next_deadline(record, _today(request)),
-                "stages": [stage_view(code) for code in stage_order(record.kind)],
             },
             headers={"Cache-Control": "private, no-store"},
         )

@@ -15,7 +15,7 @@ from backend.auth.audit import RequestMeta
 from backend.auth.service import check_limit
 from backend.auth.tables import Account
 from backend.core import i18n
-from backend.core.database import write_transaction
+from backend.core.database import read_by_key, write_transaction
 from backend.inquiries import deadlines
 from backend.inquiries.numbers import InvalidNumber, parse_number
 from backend.inquiries.schemas import DeadlineView, MyRecordRow, PublicRecord, TimelineEntry
@@ -85,7 +85,7 @@ async def public_record_by_number(text: str) -> PublicRecord:
     """What anyone may see of a record, by its number in any typed form. Raises InvalidNumber
     (with the reason) or RecordNotFound (valid, but not held here)."""
     number = parse_number(text).canonical
-    rows = await Record.raw(PUBLIC_RECORD_SQL, number)
+    rows = await read_by_key(Record, PUBLIC_RECORD_SQL, number)
     if not rows:
         raise RecordNotFound(number)
     timeline = [

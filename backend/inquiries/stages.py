@@ -7,6 +7,7 @@ detail and shows the plain stage (DOMAIN.md, "What an applicant sees").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from backend.core import i18n
 from backend.core.i18n import lazy_marker as N_
@@ -154,8 +155,13 @@ class StageView:
 
 
 def stage_view(code: str) -> StageView:
+    return _stage_view(code, i18n.current_locale())
+
+
+@cache  # a few dozen stages × three locales; a record page shows one per timeline event
+def _stage_view(code: str, locale: str) -> StageView:
     stage = STAGES[code]
-    _ = i18n.gettext
+    _ = i18n.translations_for(locale).gettext
     return StageView(
         stage.code,
         _(stage.name),

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
@@ -14,7 +16,13 @@ import pytest
 from piccolo.columns import Integer, Varchar
 from piccolo.table import Table
 
-from backend.core.database import EmbeddedEngine, close_engine, open_engine, write_transaction
+from backend.core.database import (
+    EmbeddedEngine,
+    close_engine,
+    open_engine,
+    read_by_key,
+    write_transaction,
+)
 from backend.inquiries.tables import Record
 from tests.conftest import PROFILE, serve
 
@@ -244,3 +252,96 @@ async def test_the_app_keeps_read_connections_from_start_to_stop(make_app) -> No
         assert await Record.select().where(Record.number == number).first() is None
         assert engine.read_connections_opened >= 1
     assert engine._readers is None
+
+
+# Reads by a unique key run on the calling thread (database.read_by_key).
+NOTE_AT = "SELECT text FROM note WHERE position = {}"
+
+
+async def test_a_read_by_key_sees_every_committed_write(engine: EmbeddedEngine) -> None:
+    assert await read_by_key(Note, NOTE_AT, 1) == []
+    await Note.insert(Note(text="ours", position=1))
+    assert await read_by_key(Note, NOTE_AT, 1) == [{"text": "ours"}]
+    _write_directly(engine.path, "UPDATE note SET text = 'another process' WHERE position = 1")
+    assert await read_by_key(Note, NOTE_AT, 1) == [{"text": "another process"}]
+    _write_directly(engine.path, "UPDATE note SET text = 'latest' WHERE position = 1")
+    with closing(sqlite3.connect(engine.path, timeout=30)) as other:
+        busy, _, _ = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert busy == 0  # the read held no snapshot back
+    assert await read_by_key(Note, NOTE_AT, 1) == [{"text": "latest"}]
+
+
+async def test_a_read_by_key_in_a_transaction_sees_the_transaction_s_own_writes(
+    engine: EmbeddedEngine,
+) -> None:
+    async with write_transaction(engine):
+        await Note.insert(Note(text="not committed yet", position=7))
+        assert await read_by_key(Note, NOTE_AT, 7) == [{"text": "not committed yet"}]
+    assert await read_by_key(Note, NOTE_AT, 7) == [{"text": "not committed yet"}]
+
+
+async def test_a_read_by_key_cannot_write(engine: EmbeddedEngine) -> None:
+    with pytest.raises(sqlite3.OperationalError, match="readonly database"):
+        engine.read_by_key_now("DELETE FROM note", [])
+
+
+async def test_a_busy_database_file_does_not_stop_the_event_loop(engine: EmbeddedEngine) -> None:
+    """A connection in exclusive locking mode shuts readers out; the read by key then waits on
+    a read connection's thread while the event loop serves the rest."""
+    await Note.insert(Note(text="behind the lock", position=3))
+    locker = sqlite3.connect(engine.path, timeout=30, check_same_thread=False)
+    locker.execute("PRAGMA locking_mode = EXCLUSIVE")
+    locker.execute("BEGIN EXCLUSIVE")
+    locker.execute("UPDATE note SET position = 3 WHERE position = 3")
+    assert engine.read_by_key_now("SELECT text FROM note WHERE position = ?", [3]) is None
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def unlock_later() -> None:
+        await asyncio.sleep(0.3)
+        locker.commit()
+        locker.execute("PRAGMA locking_mode = NORMAL")
+        locker.execute("SELECT 1 FROM note").fetchall()  # the lock is let go at the next read
+        locker.close()
+
+    ticker = asyncio.create_task(tick())
+    try:
+        read, _ = await asyncio.gather(read_by_key(Note, NOTE_AT, 3), unlock_later())
+    finally:
+        ticker.cancel()
+    assert read == [{"text": "behind the lock"}]
+    assert ticks >= 10  # the loop kept turning while the read waited
+
+
+def test_each_thread_reads_by_key_on_a_connection_of_its_own(tmp_path: Path) -> None:
+    engine = EmbeddedEngine(path=str(tmp_path / "threads.sqlite3"), timeout=30)
+
+    async def start() -> None:
+        Note._meta.db = engine
+        await open_engine(engine)
+        await Note.create_table()
+        await Note.insert(*[Note(text=f"note {n}", position=n) for n in range(20)])
+
+    both_running = threading.Barrier(2)
+
+    def read_all(first: int) -> list[list[dict]]:
+        both_running.wait(timeout=10)
+
+        async def reads() -> list[list[dict]]:
+            return [await read_by_key(Note, NOTE_AT, n) for n in range(first, 20, 2)]
+
+        return asyncio.run(reads())
+
+    asyncio.run(start())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        evens, odds = pool.map(read_all, (0, 1))
+    assert evens == [[{"text": f"note {n}"}] for n in range(0, 20, 2)]
+    assert odds == [[{"text": f"note {n}"}] for n in range(1, 20, 2)]
+    assert len(engine._key_reader_connections) == 2
+    asyncio.run(close_engine(engine))
+    assert engine._key_reader_connections == []
