@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import msgspec
@@ -112,6 +113,7 @@ def normalise_number(text: str, kind: Kind | None = None) -> str:
     return _shape(text, kind).canonical
 
 
+@lru_cache(maxsize=4096)  # a record page parses its number twice (cache key, look-up)
 def parse_number(text: str, kind: Kind | None = None) -> ParsedNumber:
     """Raises InvalidNumber for anything that cannot be a real application number."""
     shape = _shape(text, kind)

@@ -7,7 +7,7 @@ from collections.abc import Awaitable
 from typing import Annotated, TypeVar
 
 from litestar import Controller, Litestar, Request, get, post
-from litestar.enums import RequestEncodingType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -72,6 +72,7 @@ class RecordController(Controller):
         cache=page_cache.PAGE_LIFETIME_SECONDS,
         cache_key_builder=_record_page_key,
         opt={"exclude_from_csrf": True},
+        media_type=MediaType.HTML,  # else Litestar guesses it from the file name on every miss
     )
     async def record(self, number: FromPath[str]) -> Template:
         record = await _public_view_or_404(number)
