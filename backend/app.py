@@ -241,7 +241,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             formatters={"standard": {"format": "%(message)s"}},
         ),
         exception_handlers={SignInRequired: send_to_sign_in, Exception: render_error},
-        before_send=[security_headers_hook(hsts=settings.cookies_secure), add_content_language],
+        before_send=[
+            security_headers_hook(
+                hsts=settings.cookies_secure, sandboxed_prefixes=(MARK_URL_PREFIX,)
+            ),
+            add_content_language,
+        ],
         on_startup=[start],
         on_shutdown=[stop],
         state=State(

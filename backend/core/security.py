@@ -24,6 +24,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# For files that come from outside the project (trademark images from an import): an SVG opened
+# on its own is a document of our origin, so it may run nothing and load nothing.
+SANDBOXED_FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
 BASELINE_HEADERS: dict[str, str] = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -35,11 +39,13 @@ BASELINE_HEADERS: dict[str, str] = {
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def security_headers_hook(hsts: bool):
-    """A `before_send` hook; Litestar runs these for every message, routed or not."""
+def security_headers_hook(hsts: bool, sandboxed_prefixes: tuple[str, ...] = ()):
+    """A `before_send` hook; Litestar runs these for every message, routed or not. Paths under
+    `sandboxed_prefixes` get SANDBOXED_FILE_POLICY instead of the pages' policy."""
 
     extra = {**BASELINE_HEADERS, **({"Strict-Transport-Security": HSTS} if hsts else {})}
-    raw_extra = [(name.lower().encode(), value.encode()) for name, value in extra.items()]
+    raw_extra = _raw(extra)
+    raw_sandboxed = _raw({**extra, "Content-Security-Policy": SANDBOXED_FILE_POLICY})
     marker = raw_extra[0][0]
 
     async def add_security_headers(message: Message, scope: Scope) -> None:
@@ -49,9 +55,14 @@ def security_headers_hook(hsts: bool):
         # than setting each by name, which searches the headers every time.)
         headers = message.setdefault("headers", [])
         if not any(name == marker for name, _ in headers):
-            headers.extend(raw_extra)
+            sandboxed = sandboxed_prefixes and scope["path"].startswith(sandboxed_prefixes)
+            headers.extend(raw_sandboxed if sandboxed else raw_extra)
 
     return add_security_headers
+
+
+def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
 
 
 def same_origin_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:

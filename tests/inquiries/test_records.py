@@ -354,6 +354,39 @@ async def test_an_imported_mark_image_is_kept_by_content_and_shown_on_the_record
     assert image.headers["content-type"].startswith("image/svg+xml")
 
 
+async def test_a_mark_image_opened_on_its_own_can_run_nothing(
+    client: httpx.AsyncClient, tmp_path: Path, settings
+) -> None:
+    """An SVG from an import, opened by its address, is a document of our origin: sandboxed."""
+    number = new_trademark_number()
+    (tmp_path / "mark.svg").write_bytes(
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
+    )
+    line = record_line(
+        number,
+        kind="trademark",
+        title=unique_name(),
+        stage="tm_registered",
+        official_status="注册",
+        nice_classes="30",
+        granted_on=None,
+        fees_paid_year=0,
+        events=[],
+        mark_image="mark.svg",
+    )
+    await import_file(
+        write_lines(tmp_path / "marks.jsonl", [line]), marks_dir=settings.var_path / "marks"
+    )
+    address = (await client.get(f"/api/v1/records/{number}")).json()["mark_image"]
+    image = await client.get(address)
+    page = await client.get(f"/records/{number}")
+    policy = image.headers["content-security-policy"]
+    assert image.status_code == 200
+    assert "sandbox" in policy and "default-src 'none'" in policy and "script-src" not in policy
+    assert image.headers["x-content-type-options"] == "nosniff"
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
 @pytest.mark.parametrize(
     ("image", "problem"),
     [("missing.png", "no such file"), ("notes.txt", "use one of"), ("big.png", "larger than")],
