@@ -97,10 +97,10 @@ class EmbeddedEngine(SQLiteEngine):
         Such a read costs SQLite ~20 µs; handing it to a read connection's thread and back
         costs more than that, and under load the threads and the event loop then queue for the
         GIL (bench/: the uncached record page serves ~2,650 requests a second this way, ~2,160
-        through the thread). In
-        WAL mode a read never waits for a writer; the connection has no busy timeout, so in
-        the rare case where the file is busy (a checkpoint truncating the log, recovery) it
-        fails at once and the read goes to the thread, rather than stop the event loop.
+        through the thread). In WAL mode a read never waits for a writer; the connection has no
+        busy timeout, so in the rare case where the file is busy (a checkpoint truncating the
+        log, recovery) it fails at once and the read goes to the thread, rather than stop the
+        event loop.
         """
         if self._readers is None or self._readers_pid != os.getpid():
             return None
