@@ -12,10 +12,10 @@ document.addEventListener("htmx:config:request", (event) => {
   }
 });
 
-// The language switch submits as soon as a language is chosen; its button stays for no-JS.
+// The language switch submits as soon as a language is chosen; its button, hidden by app.css
+// when scripts run, is for screen readers and for browsers without scripts.
 const languageSelect = document.getElementById("app-lang-select");
 if (languageSelect) {
-  languageSelect.form.querySelector(".app-lang__submit")?.classList.add("app-visually-hidden");
   languageSelect.addEventListener("change", () => languageSelect.form.requestSubmit());
 }
 
