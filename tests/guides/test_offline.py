@@ -178,7 +178,8 @@ async def test_a_guide_page_carries_what_guides_js_needs_translated(
     index = (await client.get("/guides")).text
     assert 'data-size-text="指南 {count} 篇，下载约 {size}。"' in index
     assert "保存全部指南以便离线阅读" in index
-    assert "data-offline-save hidden" in index  # shown by guides.js only where it can work
+    # There from the first paint where scripts run; guides.js hides it where it cannot work.
+    assert 'class="app-panel app-when-scripted" aria-labelledby="offline-save-title"' in index
 
 
 async def test_the_service_worker_keeps_guides_in_a_cache_of_their_own_and_comes_without_comments(

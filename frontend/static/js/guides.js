@@ -165,7 +165,6 @@ function setUpSaveAll(panel) {
   const progress = progressBox.querySelector("progress");
   const say = (text) => Object.assign(message, { textContent: text, hidden: false });
   let pack = null;
-  panel.hidden = false;
 
   sizeButton.addEventListener("click", async () => {
     message.hidden = true;
@@ -258,7 +257,10 @@ const searchForm = document.querySelector("[data-guide-search]");
 const results = document.getElementById("guide-results");
 if (searchForm && results) setUpSearch(searchForm, results);
 const savePanel = document.querySelector("[data-offline-save]");
-if (savePanel && "serviceWorker" in navigator && "caches" in window) setUpSaveAll(savePanel);
+if (savePanel) {
+  if ("serviceWorker" in navigator && "caches" in window) setUpSaveAll(savePanel);
+  else savePanel.hidden = true;
+}
 const savedList = document.querySelector("[data-saved-guides]");
 if (savedList) listSaved(savedList).catch(warn("saved guides"));
 
