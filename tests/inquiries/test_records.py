@@ -320,15 +320,9 @@ def new_trademark_number() -> str:
     return f"{secrets.randbelow(10**8):08d}"
 
 
-async def test_an_imported_mark_image_is_kept_by_content_and_shown_on_the_record_page(
-    client: httpx.AsyncClient, tmp_path: Path, settings
-) -> None:
-    from backend.inquiries.marks import word_mark_svg
-
-    number, name = new_trademark_number(), unique_name()
-    (tmp_path / "images").mkdir()
-    (tmp_path / "images" / "mark.svg").write_bytes(word_mark_svg(name))
-    line = record_line(
+def registered_mark_line(number: str, name: str, mark_image: str) -> dict:
+    """An import row of a registered trademark shown by an image beside the import file."""
+    return record_line(
         number,
         kind="trademark",
         title=name,
@@ -338,8 +332,19 @@ async def test_an_imported_mark_image_is_kept_by_content_and_shown_on_the_record
         granted_on=None,
         fees_paid_year=0,
         events=[],
-        mark_image="images/mark.svg",
+        mark_image=mark_image,
     )
+
+
+async def test_an_imported_mark_image_is_kept_by_content_and_shown_on_the_record_page(
+    client: httpx.AsyncClient, tmp_path: Path, settings
+) -> None:
+    from backend.inquiries.marks import word_mark_svg
+
+    number, name = new_trademark_number(), unique_name()
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "mark.svg").write_bytes(word_mark_svg(name))
+    line = registered_mark_line(number, name, mark_image="images/mark.svg")
     file = write_lines(tmp_path / "marks.jsonl", [line])
     marks_dir = settings.var_path / "marks"
     assert (await import_file(file, marks_dir=marks_dir)).created == 1
@@ -362,18 +367,7 @@ async def test_a_mark_image_opened_on_its_own_can_run_nothing(
     (tmp_path / "mark.svg").write_bytes(
         b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
     )
-    line = record_line(
-        number,
-        kind="trademark",
-        title=unique_name(),
-        stage="tm_registered",
-        official_status="注册",
-        nice_classes="30",
-        granted_on=None,
-        fees_paid_year=0,
-        events=[],
-        mark_image="mark.svg",
-    )
+    line = registered_mark_line(number, unique_name(), mark_image="mark.svg")
     await import_file(
         write_lines(tmp_path / "marks.jsonl", [line]), marks_dir=settings.var_path / "marks"
     )
