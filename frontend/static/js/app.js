@@ -16,6 +16,11 @@ document.addEventListener("htmx:config:request", (event) => {
 // when scripts run, is for screen readers and for browsers without scripts.
 const languageSelect = document.getElementById("app-lang-select");
 if (languageSelect) {
+  // Browsers that do not know `scripting` in media queries (before Chrome 120, Safari 17) hide
+  // the button here instead, once the script has run.
+  if (!matchMedia("(scripting: enabled)").matches) {
+    languageSelect.form.querySelector(".app-lang__submit")?.classList.add("app-visually-hidden");
+  }
   languageSelect.addEventListener("change", () => languageSelect.form.requestSubmit());
 }
 
