@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 import aiosqlite
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, dict_factory
@@ -236,11 +237,20 @@ async def open_engine(engine: Engine) -> None:
         engine.start_reads()
     try:
         if isinstance(engine, PostgresEngine):
-            await engine.start_connection_pool(min_size=1, max_size=10)
+            await engine.start_connection_pool(
+                min_size=1, max_size=10, reset=_session_state_is_never_changed
+            )
         elif isinstance(engine, SQLiteEngine):
             await engine.run_ddl("PRAGMA journal_mode=WAL")
     except Exception as error:  # any driver error: start anyway, not ready
         logger.error("database not reachable at start-up: %s: %s", type(error).__name__, error)
+
+
+async def _session_state_is_never_changed(connection: asyncpg.Connection) -> None:
+    """The pool's reset of a connection it takes back (asyncpg rolls back an open transaction
+    before calling it). Its default resets session settings, listeners, cursors and advisory
+    locks, which the app never changes, in a round trip after every statement: ~45 µs of an
+    uncached record page in the scale profile (1,700 → 1,950 requests a second, bench/)."""
 
 
 async def close_engine(engine: Engine) -> None:

@@ -77,6 +77,20 @@ async def test_a_second_app_sees_what_the_first_stored(app, make_app) -> None:
     assert await second.stores.get("sessions").get("shared") == b"between workers"
 
 
+@pytest.mark.skipif(PROFILE != "postgresql+redis", reason="the PostgreSQL pool only")
+async def test_a_pooled_connection_comes_back_without_a_transaction_left_open(app) -> None:
+    """The pool skips asyncpg's reset of session state (the app changes none), but what a
+    transaction left open had done is still rolled back when its connection is taken back."""
+    engine = app.state.engine
+    async with serve(app):
+        async with engine.pool.acquire() as connection:
+            await connection.execute("BEGIN")
+            await connection.execute("CREATE TABLE left_open (id integer)")
+        for _ in range(engine.pool.get_size() + 1):  # whichever connection comes next
+            rows = await engine.run_ddl("SELECT to_regclass('left_open') IS NULL AS gone")
+            assert [dict(row) for row in rows] == [{"gone": True}]
+
+
 async def test_rate_limit_answers_429_with_retry_after_and_a_readable_page(
     make_app, settings
 ) -> None:
