@@ -31,16 +31,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.run import (  # bench/run.py's helpers, importable once ROOT is on sys.path
+    BENCH_DIR,
     ROOT,
     CpuPlan,
     Server,
     a_record_page,
     app_env,
+    cpu_model,
+    readme_marks,
     setup_database,
+    write_readme,
 )
 
-BENCH_DIR = ROOT / "bench"
-README = BENCH_DIR / "README.md"
 LIGHTHOUSE_DIR = BENCH_DIR / ".lighthouse"
 LIGHTHOUSE_VERSION = "13.5.0"
 LIGHTHOUSE_BIN = LIGHTHOUSE_DIR / "node_modules" / ".bin" / "lighthouse"
@@ -135,15 +137,10 @@ def tool_version(command: list[str]) -> str:
 
 
 def machine_info(chrome: str) -> dict[str, str]:
-    model = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
     chromium = re.search(r"Chromium [\d.]+", tool_version([chrome, "--version"]))
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": model,
+        "cpu": cpu_model(),
         "nproc": str(os.cpu_count()),
         "kernel": platform.release(),
         "node": tool_version(["node", "--version"]),
@@ -334,20 +331,6 @@ def render(info: dict[str, str], lighthouse: str, results: list[Result], runs: i
     return "\n".join(lines) + "\n"
 
 
-def readme_marks() -> tuple[str, int, int]:
-    text = README.read_text()
-    start, end = text.find(MARK_START), text.find(MARK_END)
-    if start < 0 or end < start:
-        sys.exit(f"lighthouse: {README} has no marks ({MARK_START} … {MARK_END})")
-    return text, start, end
-
-
-def write_readme(section: str) -> None:
-    text, start, end = readme_marks()
-    README.write_text(f"{text[: start + len(MARK_START)]}\n{section}{text[end:]}")
-    log(f"figures written to {README.relative_to(ROOT)}")
-
-
 # --- main ---------------------------------------------------------------------------------------
 
 
@@ -361,7 +344,7 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.write:
-        readme_marks()  # fail now, not after the run
+        readme_marks(MARK_START, MARK_END)  # fail now, not after the run
     binary = ensure_lighthouse()
     lighthouse = installed_version() or "?"
     chrome = chrome_path()
@@ -392,7 +375,7 @@ def main() -> None:
     section = render(info, lighthouse, results, args.runs)
     print(section)
     if args.write:
-        write_readme(section)
+        write_readme(section, MARK_START, MARK_END)
     missed = [label for label, _, ok in verdicts(results) if not ok]
     if missed:
         log(f"{len(missed)} budget(s) missed: " + "; ".join(missed))

@@ -115,13 +115,14 @@ def cpu_plan() -> CpuPlan:
     return CpuPlan([], [], f"not pinned ({why}): server and wrk share the cores")
 
 
-def machine_info(wrk: str) -> dict[str, str]:
-    model = "unknown CPU"
+def cpu_model() -> str:
     for line in Path("/proc/cpuinfo").read_text().splitlines():
         if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
+            return line.split(":", 1)[1].strip()
+    return "unknown CPU"
 
+
+def machine_info(wrk: str) -> dict[str, str]:
     def version(package: str) -> str:
         try:
             return importlib.metadata.version(package)
@@ -130,7 +131,7 @@ def machine_info(wrk: str) -> dict[str, str]:
 
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": model,
+        "cpu": cpu_model(),
         "nproc": str(os.cpu_count()),
         "python": platform.python_version(),
         "litestar": version("litestar"),
@@ -777,17 +778,19 @@ def render(
     return "\n".join(out) + "\n"
 
 
-def readme_marks() -> tuple[str, int, int]:
+def readme_marks(start_mark: str = FIGURES_START, end_mark: str = FIGURES_END):
+    """bench/README.md's text and where the section between two marks starts and ends."""
     text = README.read_text() if README.exists() else ""
-    start, end = text.find(FIGURES_START), text.find(FIGURES_END)
+    start, end = text.find(start_mark), text.find(end_mark)
     if start < 0 or end < start:
-        sys.exit(f"bench: {README} has no figures marks ({FIGURES_START} … {FIGURES_END})")
+        sys.exit(f"bench: {README} has no marks ({start_mark} … {end_mark})")
     return text, start, end
 
 
-def write_readme(section: str) -> None:
-    text, start, end = readme_marks()
-    head = text[: start + len(FIGURES_START)]
+def write_readme(section: str, start_mark: str = FIGURES_START, end_mark: str = FIGURES_END):
+    """Replace bench/README.md's section between the two marks with `section`."""
+    text, start, end = readme_marks(start_mark, end_mark)
+    head = text[: start + len(start_mark)]
     README.write_text(f"{head}\n{section}{text[end:]}")
     log(f"figures written to {README.relative_to(ROOT)}")
 

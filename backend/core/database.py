@@ -68,42 +68,48 @@ class EmbeddedEngine(SQLiteEngine):
         self._readers: list[_ReadConnection] | None = None
         self._readers_opening = 0
         self._readers_pid = 0
-        self._key_readers = threading.local()
-        self._key_reader_connections: list[sqlite3.Connection] = []
+        self._forget_key_readers()
 
     def start_reads(self) -> None:
         """Run reads on persistent connections from now on; they open when first needed."""
-        if self._readers is None or self._readers_pid != os.getpid():
+        if not self._reads_kept_here():
             self._readers, self._readers_opening, self._readers_pid = [], 0, os.getpid()
-            self._key_readers = threading.local()
-            self._key_reader_connections = []
+            self._forget_key_readers()  # a forked child's are its parent's
+
+    def _reads_kept_here(self) -> bool:
+        """Between start_reads and close_reads, in the process that called start_reads."""
+        return self._readers is not None and self._readers_pid == os.getpid()
 
     async def close_reads(self) -> None:
         """Close the read connections (after the reads queued on them); reads open their own
         connection again, as before `start_reads()`."""
+        kept_here = self._reads_kept_here()
         readers, self._readers = self._readers, None
-        if readers is None or self._readers_pid != os.getpid():
+        if not kept_here:
             return
         for reader in readers:
             await reader.connection.close()
         for connection in self._key_reader_connections:
             connection.close()
-        self._key_reader_connections = []
-        self._key_readers = threading.local()
+        self._forget_key_readers()
+
+    def _forget_key_readers(self) -> None:
+        self._key_readers = threading.local()  # each thread's connection for reads by key
+        self._key_reader_connections: list[sqlite3.Connection] = []
 
     def read_by_key_now(self, query: str, args: list[Any]) -> list[dict[str, Any]] | None:
         """Run a read by a unique key on the calling thread; None when it cannot run here (no
         kept connections, or the file is busy), and the caller awaits a read connection.
 
-        Such a read costs SQLite ~20 µs; handing it to a read connection's thread and back
-        costs more than that, and under load the threads and the event loop then queue for the
-        GIL (bench/: the uncached record page serves ~2,650 requests a second this way, ~2,160
-        through the thread). In WAL mode a read never waits for a writer; the connection has no
-        busy timeout, so in the rare case where the file is busy (a checkpoint truncating the
-        log, recovery) it fails at once and the read goes to the thread, rather than stop the
-        event loop.
+        Such a read costs SQLite ~30 µs, rows made dicts; handing it to a read connection's
+        thread and back costs more than that, and under load the threads and the event loop
+        then queue for the GIL (bench/: the uncached record page serves ~2,650 requests a second
+        this way, ~2,160 through the thread). In WAL mode a read never waits for a writer; the
+        connection has no busy timeout, so in the rare case where the file is busy (a checkpoint
+        truncating the log, recovery) it fails at once and the read goes to the thread, rather
+        than stop the event loop.
         """
-        if self._readers is None or self._readers_pid != os.getpid():
+        if not self._reads_kept_here():
             return None
         connection = getattr(self._key_readers, "connection", None)
         if connection is None:

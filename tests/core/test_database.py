@@ -58,11 +58,18 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> ConnectionCount:
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[EmbeddedEngine]:
     engine = EmbeddedEngine(path=str(tmp_path / "reads.sqlite3"), timeout=30)
+    await open_with_notes(engine)
+    yield engine
+    await close_engine(engine)
+
+
+async def open_with_notes(engine: EmbeddedEngine, *notes: Note) -> None:
+    """Open `engine` as the app does, with the note table in it holding `notes`."""
     Note._meta.db = engine
     await open_engine(engine)
     await Note.create_table()
-    yield engine
-    await close_engine(engine)
+    if notes:
+        await Note.insert(*notes)
 
 
 def _write_directly(path: str, statement: str, *args: object) -> None:
@@ -221,10 +228,7 @@ def test_the_kept_connection_serves_one_event_loop_after_another(tmp_path: Path)
     engine = EmbeddedEngine(path=str(tmp_path / "loops.sqlite3"), timeout=30)
 
     async def start() -> None:
-        Note._meta.db = engine
-        await open_engine(engine)
-        await Note.create_table()
-        await Note.insert(Note(text="from the first loop", position=1))
+        await open_with_notes(engine, Note(text="from the first loop", position=1))
         assert await Note.count() == 1
 
     async def read_again() -> dict | None:
@@ -321,12 +325,7 @@ async def test_a_busy_database_file_does_not_stop_the_event_loop(engine: Embedde
 def test_each_thread_reads_by_key_on_a_connection_of_its_own(tmp_path: Path) -> None:
     engine = EmbeddedEngine(path=str(tmp_path / "threads.sqlite3"), timeout=30)
 
-    async def start() -> None:
-        Note._meta.db = engine
-        await open_engine(engine)
-        await Note.create_table()
-        await Note.insert(*[Note(text=f"note {n}", position=n) for n in range(20)])
-
+    notes = [Note(text=f"note {n}", position=n) for n in range(20)]
     both_running = threading.Barrier(2)
 
     def read_all(first: int) -> list[list[dict]]:
@@ -337,7 +336,7 @@ def test_each_thread_reads_by_key_on_a_connection_of_its_own(tmp_path: Path) -> 
 
         return asyncio.run(reads())
 
-    asyncio.run(start())
+    asyncio.run(open_with_notes(engine, *notes))
     with ThreadPoolExecutor(max_workers=2) as pool:
         evens, odds = pool.map(read_all, (0, 1))
     assert evens == [[{"text": f"note {n}"}] for n in range(0, 20, 2)]

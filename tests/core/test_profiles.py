@@ -78,14 +78,20 @@ async def test_a_second_app_sees_what_the_first_stored(app, make_app) -> None:
 
 
 @pytest.mark.skipif(PROFILE != "postgresql+redis", reason="the PostgreSQL pool only")
-async def test_a_pooled_connection_comes_back_without_a_transaction_left_open(app) -> None:
-    """The pool skips asyncpg's reset of session state (the app changes none), but what a
-    transaction left open had done is still rolled back when its connection is taken back."""
+async def test_the_pool_takes_a_connection_back_with_a_rollback_and_no_session_reset(
+    app,
+) -> None:
+    """asyncpg's default reset (RESET ALL, UNLISTEN, …) is a round trip after every statement
+    for session state the app never changes: the pool skips it. What a transaction left open
+    had done is still rolled back when its connection is taken back."""
     engine = app.state.engine
+    statements: list[str] = []
     async with serve(app):
         async with engine.pool.acquire() as connection:
+            connection.add_query_logger(lambda record: statements.append(record.query))
             await connection.execute("BEGIN")
             await connection.execute("CREATE TABLE left_open (id integer)")
+        assert statements == ["BEGIN", "CREATE TABLE left_open (id integer)", "ROLLBACK"]
         for _ in range(engine.pool.get_size() + 1):  # whichever connection comes next
             rows = await engine.run_ddl("SELECT to_regclass('left_open') IS NULL AS gone")
             assert [dict(row) for row in rows] == [{"gone": True}]
