@@ -37,11 +37,6 @@ def _today(request: Request) -> dt.date:
     return request.app.state.auth.clock().date()
 
 
-def _looks_like_a_number(text: str) -> bool:
-    digits = sum(char.isdigit() for char in text)
-    return digits >= 6 and digits >= len(text.replace(" ", "")) // 2
-
-
 def record_page_path(number: str) -> str:
     return f"/records/{number}"
 
@@ -60,8 +55,8 @@ class RecordController(Controller):
     async def search(self, request: Request, q: FromQuery[str] = "") -> Template:
         query, problem = q.strip()[:100], ""
         results = await service.search(query)
-        if query and not results and _looks_like_a_number(query):
-            problem = _number_problem(query)
+        if query and not results and service.looks_like_a_number(query):
+            problem = service.number_problem(query)
         context = {"query": query, "results": results, "problem": problem}
         template = "inquiries/_results.html" if wants_fragment(request) else "inquiries/search.html"
         return Template(template, context=context, headers={"Vary": VARY_ON_HTMX})
@@ -88,17 +83,6 @@ async def forget_record_pages(app: Litestar, numbers: list[str]) -> None:
     """The public pages of `numbers` are served fresh from now on (staff console, import)."""
     store = app.stores.get(page_cache.PAGE_CACHE_STORE)
     await page_cache.forget(store, [record_page_path(number) for number in numbers])
-
-
-def _number_problem(text: str) -> str:
-    try:
-        service.parse_number(text)
-    except InvalidNumber as error:
-        return service.invalid_number_message(error)
-    return i18n.gettext(
-        "%(number)s is a valid number, but we hold no record of it. Records appear here a few "
-        "days after filing."
-    ) % {"number": service.parse_number(text).canonical}
 
 
 async def _found(lookup: Awaitable[T]) -> T:

@@ -325,6 +325,24 @@ def invalid_number_message(error: InvalidNumber) -> str:
     return messages.get(error.reason_code, messages["not-a-number"])
 
 
+def looks_like_a_number(text: str) -> bool:
+    """Mostly digits, and enough of them to be meant as a number rather than words."""
+    digits = sum(char.isdigit() for char in text)
+    return digits >= 6 and digits >= len(text.replace(" ", "")) // 2
+
+
+def number_problem(text: str) -> str:
+    """Why `text`, typed as a number, finds no record: mistyped (how), or valid but not held."""
+    try:
+        number = parse_number(text).canonical
+    except InvalidNumber as error:
+        return invalid_number_message(error)
+    return i18n.gettext(
+        "%(number)s is a valid number, but we hold no record of it. Records appear here a few "
+        "days after filing."
+    ) % {"number": number}
+
+
 async def pending_bindings(limit: int = 50) -> list[dict]:
     """Binding requests waiting for staff, oldest first, with who asked and for what."""
     return (
