@@ -10,18 +10,33 @@ IPH_PORT ?= 8000
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run setup test test-profiles test-browser lint format messages compile-messages bench browser-deps clean
+.PHONY: install install-test install-lint run setup test test-profiles test-browser lint format messages compile-messages bench browser-deps clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "uv==$(UV_VERSION)"
 
-# The venv is rebuilt from the lock whenever the lock changes.
-$(VENV)/.installed: uv.lock pyproject.toml | $(BIN)/uv
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --inexact --all-groups
+# The venv follows the lock: each stamp is remade whenever uv.lock or pyproject.toml changes.
+# `install` is what the app needs to run ([project] dependencies only); `install-test` and
+# `install-lint` add their dependency groups from the same lock. --inexact: no sync removes
+# what another added, so `make run` after `make test` keeps the test tools.
+SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --inexact
+
+$(VENV)/.installed-app: uv.lock pyproject.toml | $(BIN)/uv
+	$(SYNC) --no-default-groups
 	touch $@
 
-install: $(VENV)/.installed
+$(VENV)/.installed-test: uv.lock pyproject.toml | $(BIN)/uv
+	$(SYNC) --no-default-groups --group test
+	touch $@
+
+$(VENV)/.installed-lint: uv.lock pyproject.toml | $(BIN)/uv
+	$(SYNC) --only-group lint
+	touch $@
+
+install: $(VENV)/.installed-app
+install-test: $(VENV)/.installed-test
+install-lint: $(VENV)/.installed-lint
 
 compile-messages: install
 	$(BIN)/pybabel compile --statistics -d locales -D messages 2>&1 | tail -n 3
@@ -43,17 +58,17 @@ browser-deps:
 	else echo "chromium missing and not root: browser tests will be skipped (set IPH_CHROMIUM)"; fi
 
 # Default suite on SQLite + file stores, then the database/store suite on PostgreSQL + Redis.
-test: compile-messages browser-deps
+test: compile-messages install-test browser-deps
 	$(BIN)/python -m backend.core.catalogs check
 	$(BIN)/pytest -p no:cacheprovider -q
 	IPH_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) IPH_TEST_REDIS_URL=$(TEST_REDIS_URL) \
 	  $(BIN)/pytest -p no:cacheprovider -q -m profiles
 
-lint: install
+lint: install-lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-lint
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
