@@ -29,6 +29,7 @@ from backend.auth.service import AuthEnvironment
 from backend.auth.sessions import SessionPolicy
 from backend.cli import IPHCLIPlugin
 from backend.core import database, page_cache, stores
+from backend.core.api_docs import SwaggerUIPage
 from backend.core.compression import compression_config
 from backend.core.errors import render_error
 from backend.core.health import healthz, readyz
@@ -48,10 +49,12 @@ from backend.core.static_assets import (
 )
 from backend.core.templating import configure_jinja
 from backend.guides.routes import GuideController
+from backend.guides.site_search import GUIDES
 from backend.guides.staff_routes import StaffGuideController
 from backend.inquiries.marks import MARK_URL_PREFIX
 from backend.inquiries.reminders import send_deadline_reminders
 from backend.inquiries.routes import MyRecordsController, RecordController, StaffRecordsController
+from backend.inquiries.site_search import RECORDS
 from backend.inquiries.stages import kind_name, stage_view
 from backend.notifications.email import mail_sender_for
 from backend.notifications.push import PushSender, vapid_private_key
@@ -59,8 +62,12 @@ from backend.notifications.routes import InboxController, inbox_badge
 from backend.notifications.service import Notifier
 from backend.settings import Settings
 from backend.shell.routes import ShellController
+from backend.shell.site_search import SERVICES
 
 DOMAIN_TEMPLATE_GLOBALS = {"stage_view_of": stage_view, "kind_name": kind_name}
+# Each domain's group in the site-wide search (/search), in this order when equally good; the
+# first source that claims a whole query (a number) answers it.
+SEARCH_SOURCES = (SERVICES, GUIDES, RECORDS)
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
 # Public pages served from the page cache (their routes say `cache=`): record pages.
@@ -234,7 +241,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine=JinjaTemplateEngine,
             engine_callback=lambda jinja: configure_jinja(jinja, assets, DOMAIN_TEMPLATE_GLOBALS),
         ),
-        openapi_config=OpenAPIConfig(title="IP Handheld API", version="1", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="IP Handheld API",
+            version="1",
+            path="/schema",
+            # Drawn from the app's own files, under the pages' CSP (core/api_docs.py).
+            render_plugins=[SwaggerUIPage()],
+        ),
         stores=registry,
         logging_config=LoggingConfig(
             root={"handlers": ["queue_listener"], "level": settings.log_level},
@@ -260,6 +273,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "push": push,
                 "jobs": job_queue,
                 "periodic_jobs": periodic_jobs,
+                "search_sources": SEARCH_SOURCES,
             }
         ),
     )

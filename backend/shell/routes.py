@@ -9,11 +9,12 @@ from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.params import Body, FromQuery
+from litestar.plugins.htmx import ClientRedirect
 from litestar.response import Redirect, Template
 
 from backend.auth import service as auth_service
 from backend.auth.guards import current_account
-from backend.core import i18n
+from backend.core import i18n, site_search
 from backend.core.htmx import VARY_ON_HTMX, wants_fragment
 from backend.core.security import same_origin_only
 from backend.core.static_assets import StaticAssets
@@ -23,6 +24,7 @@ from backend.shell.schemas import ElderModeChoice, LocaleChoice, WebAppManifest
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 ONE_YEAR = 365 * 24 * 3600
+ALL_OF_A_GROUP = 100  # a group's own page: every service or guide; records have /records
 
 
 def _preference_cookie(request: Request, key: str, value: str) -> Cookie:
@@ -44,14 +46,21 @@ class ShellController(Controller):
         return Template("shell/home.html", context={"tasks": service.top_tasks()})
 
     @get("/search", name="search")
-    async def search(self, request: Request, q: FromQuery[str] = "") -> Template:
-        query = q.strip()[:200]
-        context = {"query": query, "results": service.search_services(query)}
-        if wants_fragment(request):
-            return Template(
-                "shell/_search_results.html", context=context, headers={"Vary": VARY_ON_HTMX}
-            )
-        return Template("shell/search.html", context=context, headers={"Vary": VARY_ON_HTMX})
+    async def search(
+        self, request: Request, q: FromQuery[str] = "", group: FromQuery[str] = ""
+    ) -> Template | Redirect | ClientRedirect:
+        """Every domain's results for the query, or one domain's (`group`) in full; a query
+        that is a whole number goes to its record."""
+        only = group if group in {source.key for source in request.app.state.search_sources} else ""
+        limit = site_search.HITS_PER_GROUP if not only else ALL_OF_A_GROUP
+        outcome = await site_search.search(request.app.state.search_sources, q, only, limit)
+        if outcome.answer and outcome.answer.href:
+            if wants_fragment(request):
+                return ClientRedirect(outcome.answer.href)
+            return Redirect(outcome.answer.href, status_code=303)
+        context = {"outcome": outcome, "query": outcome.query, "group": only}
+        template = "shell/_search_results.html" if wants_fragment(request) else "shell/search.html"
+        return Template(template, context=context, headers={"Vary": VARY_ON_HTMX})
 
     @get("/offline", name="offline")
     async def offline(self) -> Template:
