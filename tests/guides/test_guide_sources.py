@@ -46,8 +46,8 @@ PUBLIC_KINDS = {
 
 # In the body: the team's notes or a bare hedge that names neither what to confirm nor with whom.
 BODY_MARKER = re.compile(
-    r"[(（]\s*check\s*[)）]|marked\s+[\"“]?check|标注[“\"]?check|DOMAIN|DESIGN\.md|待核"
-    r"|核实标记|TODO|check (the )?current (rules|requirements|conditions|practice)"
+    r"[(（]\s*check\s*[)）]|marked\s+[\"“]?check|标注[“\"]?check|(?-i:DOMAIN|DESIGN\.md|TODO)"
+    r"|待核|核实标记|check (the )?current (rules|requirements|conditions|practice)"
     r"|depends? on the current rules"
     r"|以现行(规定|要求|做法)为准",
     re.IGNORECASE,
@@ -90,6 +90,10 @@ def source_problem(source: str) -> str | None:
         ("《专利法》（待核实）", "carries a working marker ('待核')"),
         (
             "国家知识产权局 内部资料",
+            "is not a law, regulation, numbered announcement, dated fee schedule or office page",
+        ),
+        (
+            "知识产权掌上办 使用说明（记录绑定）",
             "is not a law, regulation, numbered announcement, dated fee schedule or office page",
         ),
         (
