@@ -23,7 +23,8 @@ from backend.settings import Settings
 READY_TIMEOUT_SECONDS = 3.0
 # Read connections per process (EmbeddedEngine). Two serve no more requests than one (the
 # Python around each read is the cost), but a slow read then holds up no other: with one, a
-# 200 ms read held every short read behind it for 190 ms; with two, 4 ms (README).
+# 200 ms read held every short read behind it for 190 ms; with two, 4 ms
+# (docs/decisions/shell-and-performance.md).
 READ_CONNECTIONS = 2
 logger = logging.getLogger("backend.database")
 
