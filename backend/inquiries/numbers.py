@@ -138,6 +138,23 @@ def parse_number(text: str, kind: Kind | None = None) -> ParsedNumber:
     )
 
 
+def typed_digits(text: str) -> str | None:
+    """The digits of `text` when it holds nothing else but what the parser forgives (`CN`/`ZL`
+    prefixes, spaces, hyphens, dots, full-width digits): "ZL 2017 10" → "201710". None for
+    anything else (a letter, an `X` check character, no digit at all): not a number's digits.
+
+    A number's first digits typed this way list the records whose number begins with them
+    (`service.records_by_number_prefix`)."""
+    try:
+        cleaned, _ = _clean(text)
+    except InvalidNumber:
+        return None
+    digits = cleaned.replace(".", "")
+    if not digits or not set(digits) <= _ASCII_DIGITS:
+        return None
+    return digits
+
+
 def _patent_type(digit: str) -> PatentType:
     if digit not in PATENT_TYPES:
         raise InvalidNumber("unknown-type", message_params={"type_digit": digit})

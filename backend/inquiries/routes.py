@@ -52,12 +52,17 @@ def _record_page_key(request: Request) -> str:
 
 class RecordController(Controller):
     @get("/records", name="records")
-    async def search(self, request: Request, q: FromQuery[str] = "") -> Template:
-        query, problem = q.strip()[:100], ""
-        results = await service.search(query)
-        if query and not results and service.looks_like_a_number(query):
-            problem = service.number_problem(query)
-        context = {"query": query, "results": results, "problem": problem}
+    async def search(
+        self, request: Request, q: FromQuery[str] = "", page: FromQuery[int] = 1
+    ) -> Template:
+        found = await service.search_records(q, page)
+        context = {
+            "query": found.query,
+            "results": found.results,
+            "by_number": found.by_number,
+            "problem": found.problem,
+            "hint": found.hint,
+        }
         template = "inquiries/_results.html" if wants_fragment(request) else "inquiries/search.html"
         return Template(template, context=context, headers={"Vary": VARY_ON_HTMX})
 

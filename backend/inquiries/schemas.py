@@ -71,3 +71,43 @@ class StatusChangeForm(msgspec.Struct):
 
 class BindingDecision(msgspec.Struct):
     decision: str = ""
+
+
+class RecordHit(msgspec.Struct, frozen=True):
+    """A record in a list of results: what the list shows of it and where it links."""
+
+    number: str
+    kind: str
+    title: str
+    applicants: str
+    stage: str
+    filing_date: dt.date
+
+
+class NumberPrefixPage(msgspec.Struct, frozen=True):
+    """The records whose number begins with the digits typed, a page of them, highest number
+    first (`service.records_by_number_prefix`)."""
+
+    digits: str  # as cleaned: "ZL 2017 10" → "201710"
+    too_short: bool  # fewer than `min_digits`: nothing was looked up (`service.number_hint`)
+    min_digits: int
+    records: list[RecordHit] = []
+    page: int = 1  # the page shown: the one asked for, kept within 1..last page
+    per_page: int = 20
+    total: int = 0  # counted up to `counted_up_to`
+    total_is_lower_bound: bool = False  # more than `total` records: show "1,000+"
+    has_next: bool = False  # another page can be shown (none past `counted_up_to` records)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+class RecordSearch(msgspec.Struct, frozen=True):
+    """What /records shows for a query (`service.search_records`)."""
+
+    query: str
+    results: list[RecordHit] = []  # the number's record, or titles and applicants holding the text
+    by_number: NumberPrefixPage | None = None  # the query is only digits
+    problem: str = ""  # why nothing was found, when the query looks like a number
+    hint: str = ""  # too few digits: how numbers look

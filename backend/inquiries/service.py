@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import math
 from typing import Any
+
+import msgspec
 
 from backend.auth.audit import RequestMeta
 from backend.auth.service import check_limit
@@ -17,13 +20,24 @@ from backend.auth.tables import Account
 from backend.core import i18n
 from backend.core.database import read_by_key, write_transaction
 from backend.inquiries import deadlines
-from backend.inquiries.numbers import InvalidNumber, parse_number
-from backend.inquiries.schemas import DeadlineView, MyRecordRow, PublicRecord, TimelineEntry
+from backend.inquiries.numbers import InvalidNumber, parse_number, typed_digits
+from backend.inquiries.schemas import (
+    DeadlineView,
+    MyRecordRow,
+    NumberPrefixPage,
+    PublicRecord,
+    RecordHit,
+    RecordSearch,
+    TimelineEntry,
+)
 from backend.inquiries.search import find_records
 from backend.inquiries.stages import STAGES, stage_view
 from backend.inquiries.tables import Record, RecordBinding, StatusEvent
 
 SEARCH_LIMIT = 20
+NUMBER_PREFIX_MIN_DIGITS = 6  # fewer would list a good part of a year's filings
+NUMBER_PREFIX_COUNTED_UP_TO = 1000  # and no page past these: type more digits
+LONGEST_NUMBER_DIGITS = 12  # before the dot of the current form; no number begins with more
 BIND_ATTEMPTS = ("bind-account", 10, 3600)
 
 
@@ -59,6 +73,145 @@ async def search(query: str, limit: int = SEARCH_LIMIT) -> list[Record]:
     except (InvalidNumber, RecordNotFound):
         pass
     return await find_records(query, limit)
+
+
+async def search_records(query: str, page: int = 1) -> RecordSearch:
+    """What /records shows: a number's record (typed in any form, as `search`); for the first
+    digits of a number, the records whose number begins with them, a page at a time
+    (`records_by_number_prefix`); for other text, or digits no number begins with, the records
+    whose title or applicants hold it. With nothing found, why, when the query looks like a
+    number; with too few digits, how numbers look."""
+    query = query.strip()[:100]
+    if not query:
+        return RecordSearch(query="")
+    try:
+        return RecordSearch(query=query, results=[_hit(await record_by_number(query))])
+    except (InvalidNumber, RecordNotFound):
+        pass
+    by_number = await records_by_number_prefix(query, page)
+    if by_number is not None and by_number.records:
+        return RecordSearch(query=query, by_number=by_number)
+    results = [_hit(record) for record in await find_records(query, SEARCH_LIMIT)]
+    too_short = by_number is not None and by_number.too_short
+    return RecordSearch(
+        query=query,
+        results=results,
+        by_number=by_number,
+        problem=number_problem(query) if not results and looks_like_a_number(query) else "",
+        hint=number_hint() if too_short else "",
+    )
+
+
+async def records_by_number_prefix(
+    query: str, page: int = 1, per_page: int = SEARCH_LIMIT
+) -> NumberPrefixPage | None:
+    """The records whose number begins with the digits of `query`, highest number first, a page
+    at a time; None when `query` is not only digits as the number parser forgives them (`CN`/`ZL`,
+    spaces, hyphens, dots, full-width digits: `numbers.typed_digits`).
+
+    Fewer than NUMBER_PREFIX_MIN_DIGITS digits: `too_short`, nothing read (`number_hint` says
+    how numbers look). Otherwise one range of the unique index on `Record.number`, `number >=
+    digits AND number < the digits with the last one raised` (read backwards: the highest number
+    first, which within six digits or more is the latest filed of its year and kind, or the
+    latest trademark), and, only when more than a page begins with them, a count of at most
+    NUMBER_PREFIX_COUNTED_UP_TO + 1 index entries. `page` is kept within the pages those hold.
+    A full number's record is among them: the site search and /records send a whole number to
+    its record first (`record_by_number`)."""
+    digits = typed_digits(query.strip()[:100])
+    if digits is None:
+        return None
+    if len(digits) < NUMBER_PREFIX_MIN_DIGITS:
+        return NumberPrefixPage(digits=digits, too_short=True, min_digits=NUMBER_PREFIX_MIN_DIGITS)
+    per_page = min(max(per_page, 1), 100)
+    last_page = math.ceil(NUMBER_PREFIX_COUNTED_UP_TO / per_page)
+    page = min(max(page, 1), last_page)
+    shown = NumberPrefixPage(
+        digits=digits,
+        too_short=False,
+        min_digits=NUMBER_PREFIX_MIN_DIGITS,
+        page=page,
+        per_page=per_page,
+    )
+    if len(digits) > LONGEST_NUMBER_DIGITS:
+        return shown
+    offset = (page - 1) * per_page
+    rows = await (
+        Record.select(*_HIT_COLUMNS)
+        .where(_numbers_beginning_with(digits))
+        .order_by(Record.number, ascending=False)
+        .limit(per_page + 1)
+        .offset(offset)
+    )
+    # The range holds exactly these numbers wherever digits sort as digits (both engines, any
+    # collation): checked all the same.
+    hits = [RecordHit(**row) for row in rows if row["number"].startswith(digits)]
+    more = len(hits) > per_page
+    if page == 1 and not more:
+        total = len(hits)
+    else:
+        total = await _count_beginning_with(digits, NUMBER_PREFIX_COUNTED_UP_TO + 1)
+    return msgspec.structs.replace(
+        shown,
+        records=hits[:per_page],
+        total=min(total, NUMBER_PREFIX_COUNTED_UP_TO),
+        total_is_lower_bound=total > NUMBER_PREFIX_COUNTED_UP_TO,
+        has_next=more and page < last_page,
+    )
+
+
+_HIT_COLUMNS = (
+    Record.number,
+    Record.kind,
+    Record.title,
+    Record.applicants,
+    Record.stage,
+    Record.filing_date,
+)
+
+
+def number_prefix_range(digits: str) -> tuple[str, str]:
+    """The numbers that begin with `digits` are those from `digits` up to (not including) the
+    digits with the last one below 9 raised ("2017199" → "20172"); for nines only, up to "A",
+    which sorts after every digit and before the `G` of Madrid marks."""
+    kept = digits.rstrip("9")
+    return digits, f"{kept[:-1]}{int(kept[-1]) + 1}" if kept else "A"
+
+
+def _numbers_beginning_with(digits: str) -> Any:
+    lower, upper = number_prefix_range(digits)
+    return (Record.number >= lower) & (Record.number < upper)
+
+
+async def _count_beginning_with(digits: str, at_most: int) -> int:
+    """How many numbers begin with `digits`, counting no further than `at_most` index entries.
+    Standard SQL, the same on both engines."""
+    rows = await Record.raw(
+        "SELECT count(*) AS held FROM (SELECT 1 FROM record WHERE number >= {} AND number < {}"
+        " LIMIT {}) AS beginning",
+        *number_prefix_range(digits),
+        at_most,
+    )
+    return rows[0]["held"]
+
+
+def _hit(record: Record) -> RecordHit:
+    return RecordHit(
+        number=record.number,
+        kind=record.kind,
+        title=record.title,
+        applicants=record.applicants,
+        stage=record.stage,
+        filing_date=record.filing_date,
+    )
+
+
+def number_hint() -> str:
+    """For a query of fewer digits than a number's first digits can list."""
+    return i18n.gettext(
+        "An application number has 12 digits and a check character, e.g. 201710601862.3; a "
+        "trademark number 7 or 8 digits, e.g. 17593425. Type at least %(digits)d digits to list "
+        "the numbers that begin with them."
+    ) % {"digits": NUMBER_PREFIX_MIN_DIGITS}
 
 
 # The public page of a record in one statement: the record's row once per timeline event (or
@@ -336,6 +489,12 @@ def number_problem(text: str) -> str:
     try:
         number = parse_number(text).canonical
     except InvalidNumber as error:
+        digits = typed_digits(text)
+        if error.reason_code == "wrong-length" and digits is not None and len(digits) <= 12:
+            # The first digits of a number (six or more: looks_like_a_number) that none has.
+            return i18n.gettext("We hold no record whose number begins with %(digits)s.") % {
+                "digits": digits
+            }
         return invalid_number_message(error)
     return i18n.gettext(
         "%(number)s is a valid number, but we hold no record of it. Records appear here a few "
