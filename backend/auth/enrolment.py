@@ -1,6 +1,8 @@
 """Staff enrolment: an admin issues a one-time link (24 hours) at which the person adds a passkey.
 
 Staff, supervisors and admins must use a passkey with user verification; they never sign up.
+The account is made without a language (the admin's is not theirs): enrolling is their sign-up,
+so it takes the language they enrol in, as a sign-up does.
 """
 
 from __future__ import annotations
@@ -72,12 +74,18 @@ async def begin_enrolment(env: AuthEnvironment, token: str) -> tuple[dict, str]:
 
 
 async def finish_enrolment(
-    env: AuthEnvironment, token: str, ceremony: str, credential: dict[str, Any], meta: RequestMeta
+    env: AuthEnvironment,
+    token: str,
+    ceremony: str,
+    credential: dict[str, Any],
+    meta: RequestMeta,
+    reading_locale: str | None = None,
 ) -> Account:
     """A refused passkey leaves the link usable for another try; a saved one uses it up."""
     link = await _valid_link(env, token)
     account = await service.account_by_id(link.account)
     await service.finish_registration(env, account, ceremony, credential, "", meta)
+    await service.adopt_reading_locale(account, reading_locale)
     await EnrolmentLink.update({EnrolmentLink.used_at: env.clock()}).where(
         EnrolmentLink.id == link.id
     )

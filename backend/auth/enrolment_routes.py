@@ -9,7 +9,7 @@ from litestar.response import Template
 
 from backend.auth import audit, enrolment, service
 from backend.auth.guards import request_meta, role_in
-from backend.auth.routes import messages, sign_in
+from backend.auth.routes import messages, reading_locale, sign_in
 from backend.auth.schemas import CeremonyOptions, CeremonyResult, RegistrationAnswer
 from backend.auth.tables import Account
 
@@ -46,7 +46,12 @@ class EnrolmentController(Controller):
         env = request.app.state.auth
         try:
             account = await enrolment.finish_enrolment(
-                env, token, data.ceremony, data.credential, request_meta(request)
+                env,
+                token,
+                data.ceremony,
+                data.credential,
+                request_meta(request),
+                reading_locale(request),
             )
         except enrolment.EnrolmentLinkInvalid:
             return Response(

@@ -31,7 +31,7 @@ async def export_account(account: Account, meta: RequestMeta) -> AccountExport:
             "email": account.email,
             "display_name": account.display_name,
             "role": account.role,
-            "locale": account.locale,
+            "chosen_locale": account.chosen_locale,
             "created_at": _iso(account.created_at),
         },
         passkeys=[

@@ -54,6 +54,11 @@ def messages() -> dict[str, str]:
     }
 
 
+def reading_locale(request: Request) -> str | None:
+    """The language this page is in when the person's switch or browser put it there."""
+    return i18n.preferred_locale_for_connection(request.cookies, request.headers, request.session)
+
+
 def sign_in(request: Request, account: Account, env: service.AuthEnvironment) -> None:
     request.scope["session"] = signed_in_session(account, env.now_seconds())
     rotate_session(request.scope)
@@ -109,7 +114,9 @@ class AuthController(Controller):
         if not email:
             return Redirect("/signin", status_code=303)
         try:
-            account = await service.verify_code(env, email, data.code, request_meta(request))
+            account = await service.verify_code(
+                env, email, data.code, request_meta(request), reading_locale(request)
+            )
         except service.CodeProblem as problem:
             context = {"email": email, "errors": {"code": messages()[problem.reason]}}
             return Template("auth/code.html", context=context, status_code=400)

@@ -91,12 +91,22 @@ def requires_user_verification(account: Account) -> bool:
     return account.role != Account.Role.applicant
 
 
-async def ensure_account(email: str, display_name: str, role: Account.Role) -> bool:
-    """Create the account unless the e-mail already has one; True when it was created."""
+async def ensure_account(
+    email: str, display_name: str, role: Account.Role, chosen_locale: str | None = None
+) -> bool:
+    """Create the account unless the e-mail already has one; True when it was created.
+
+    `chosen_locale` only when the person chose it: accounts made for someone (`create-staff`,
+    the demo) have none, so their browser's language decides until they switch.
+    """
     if await Account.exists().where(Account.email == email):
         return False
     await Account(
-        email=email, display_name=display_name, role=role, user_handle=new_user_handle()
+        email=email,
+        display_name=display_name,
+        role=role,
+        user_handle=new_user_handle(),
+        chosen_locale=chosen_locale if chosen_locale in i18n.LOCALES else None,
     ).save()
     return True
 
@@ -142,8 +152,18 @@ def _code_key(env: AuthEnvironment, email: str) -> str:
     return f"code:{env.keyed_hash(email)}"
 
 
-async def verify_code(env: AuthEnvironment, email: str, code: str, meta: RequestMeta) -> Account:
-    """The account the code opens (created now for a sign-up). Raises CodeProblem."""
+async def verify_code(
+    env: AuthEnvironment,
+    email: str,
+    code: str,
+    meta: RequestMeta,
+    reading_locale: str | None = None,
+) -> Account:
+    """The account the code opens (created now for a sign-up). Raises CodeProblem.
+
+    A new account keeps `reading_locale`, the language the person signed up in (their switch or
+    their browser's, never the default that no one chose) as its language.
+    """
     email = normalise_email(email)
     now = env.now_seconds()
     raw = await env.codes.get(_code_key(env, email))
@@ -167,7 +187,7 @@ async def verify_code(env: AuthEnvironment, email: str, code: str, meta: Request
     if account is None:
         if not pending["display_name"]:
             raise CodeProblem("no-account")
-        await ensure_account(email, pending["display_name"], Account.Role.applicant)
+        await ensure_account(email, pending["display_name"], Account.Role.applicant, reading_locale)
         account = await Account.objects().where(Account.email == email).first()
         await audit.record(
             "account-created", "success", meta, actor_id=account.id, actor_role=account.role
@@ -477,7 +497,14 @@ async def end_all_sessions(account: Account, meta: RequestMeta) -> None:
 
 async def remember_locale(account: Account, locale: str) -> None:
     """The account's language, used on any device where no language was chosen yet."""
-    await Account.update({Account.locale: locale}).where(Account.id == account.id)
+    await Account.update({Account.chosen_locale: locale}).where(Account.id == account.id)
+    account.chosen_locale = locale
+
+
+async def adopt_reading_locale(account: Account, reading_locale: str | None) -> None:
+    """An account without a language takes the one its person is reading (staff enrolment)."""
+    if account.chosen_locale is None and reading_locale in i18n.LOCALES:
+        await remember_locale(account, reading_locale)
 
 
 async def check_limit(

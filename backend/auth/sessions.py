@@ -29,7 +29,7 @@ def signed_in_session(account: Account, now: int) -> dict[str, Any]:
         "epoch": account.session_epoch,
         "signed_in_at": now,
         "last_seen": now,
-        "locale": account.locale,
+        "locale": account.chosen_locale,  # None: the browser's language decides
     }
 
 

@@ -26,7 +26,13 @@ class Account(Table, help_text="One person: one account for every service of the
     email = Varchar(length=254, unique=True, index=True)
     display_name = Varchar(length=100)
     role = Varchar(length=20, choices=Role, default=Role.applicant)
-    locale = Varchar(length=10, default="zh_Hans", help_text="Preferred UI locale.")
+    chosen_locale = Varchar(
+        length=10,
+        null=True,
+        default=None,
+        help_text="The UI locale the person chose (the switch, or the language they signed up "
+        "in); null: none, their browser's language decides.",
+    )
     user_handle = Varchar(
         length=100,
         unique=True,

@@ -97,16 +97,27 @@ def locale_from_accept_language(header: str) -> str | None:
     return None
 
 
+def preferred_locale(
+    cookie_value: str | None, account_locale: str | None, accept_language: str | None
+) -> str | None:
+    """The locale the person's own signals ask for: switch (cookie) > account > browser.
+
+    None when none of them names one of our locales: only the default would apply, and no one
+    chose it (an account must then not be given it as a preference).
+    """
+    for candidate in (cookie_value, account_locale):
+        if candidate in LOCALES:
+            return candidate
+    if accept_language:
+        return locale_from_accept_language(accept_language)
+    return None
+
+
 def negotiate_locale(
     cookie_value: str | None, account_locale: str | None, accept_language: str | None
 ) -> str:
     """Explicit switch (cookie) > account preference > Accept-Language > default."""
-    for candidate in (cookie_value, account_locale):
-        if candidate in LOCALES:
-            return candidate
-    if accept_language and (locale := locale_from_accept_language(accept_language)):
-        return locale
-    return DEFAULT_LOCALE
+    return preferred_locale(cookie_value, account_locale, accept_language) or DEFAULT_LOCALE
 
 
 def babel_locale() -> Locale:
@@ -137,9 +148,18 @@ def catalog_path(locale: str) -> Path:
 
 def locale_for_connection(cookies: dict[str, str], headers, session: dict | None) -> str:
     """Negotiate from what a request carries (used by the middleware and error pages)."""
-    account_locale = (session or {}).get("locale")
-    return negotiate_locale(
-        cookies.get(LOCALE_COOKIE), account_locale, headers.get("accept-language")
+    return preferred_locale_for_connection(cookies, headers, session) or DEFAULT_LOCALE
+
+
+def preferred_locale_for_connection(
+    cookies: dict[str, str], headers, session: dict | None
+) -> str | None:
+    """The language a request's page is shown in, unless only the default put it there.
+
+    The session's "locale" is the signed-in account's choice (None: it has none).
+    """
+    return preferred_locale(
+        cookies.get(LOCALE_COOKIE), (session or {}).get("locale"), headers.get("accept-language")
     )
 
 

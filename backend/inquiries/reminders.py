@@ -23,8 +23,9 @@ REMINDER_DAYS = (30, 7, 1)
 
 
 async def _locale_of(account_id: int) -> str:
-    row = await Account.select(Account.locale).where(Account.id == account_id).first()
-    return row["locale"] if row else i18n.DEFAULT_LOCALE
+    """The recipient's chosen language; the default (zh_Hans) when they chose none."""
+    row = await Account.select(Account.chosen_locale).where(Account.id == account_id).first()
+    return (row and row["chosen_locale"]) or i18n.DEFAULT_LOCALE
 
 
 async def record_status_change(

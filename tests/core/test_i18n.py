@@ -73,6 +73,24 @@ def test_negotiation_order_is_switch_then_account_then_header_then_default(
     assert i18n.negotiate_locale(cookie, account, header) == expected
 
 
+@pytest.mark.parametrize(
+    ("cookie", "account", "header", "expected"),
+    [
+        ("zh_Hant", None, "en", "zh_Hant"),
+        (None, None, "en-GB,en;q=0.9", "en"),
+        (None, None, "zh-CN", "zh_Hans"),
+        (None, None, "de, en;q=0", None),
+        ("bogus", None, None, None),
+        (None, None, None, None),
+    ],
+)
+def test_the_preferred_locale_is_none_when_only_the_default_would_apply(
+    cookie, account, header, expected
+) -> None:
+    """What a new account may keep as its language: never the default no one asked for."""
+    assert i18n.preferred_locale(cookie, account, header) == expected
+
+
 @given(st.text(max_size=200))
 def test_any_accept_language_header_gives_one_of_our_locales(header: str) -> None:
     assert i18n.negotiate_locale(None, None, header) in i18n.LOCALES
