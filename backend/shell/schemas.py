@@ -10,6 +10,7 @@ class ServiceEntry(msgspec.Struct, frozen=True):
     title: str
     summary: str
     href: str
+    coming_soon: bool = False  # not in the app yet: href is the guide to how it is done now
 
 
 class LocaleChoice(msgspec.Struct):

@@ -60,12 +60,28 @@ _TOP_TASKS: tuple[tuple[str, str, str, str], ...] = (
         "/disclosure",
     ),
 )
+# Tasks whose pages are not built yet, and the guide that says how to get them done meanwhile
+# (at a window, on the office's own site). A tile never leads to a page that is not there; take
+# a task out of here when its feature is built (tests/browser/test_no_dead_ends.py says when).
+GUIDE_UNTIL_BUILT: dict[str, str] = {
+    "matters": "/guides/patent-bibliographic-change",
+    "certificates": "/guides/e-certificate-verification",
+    "gi": "/guides/gi-products-explained",
+    "outlets": "/guides/ip-protection-centres",
+    "reviews": "/guides/service-good-bad-reviews",
+}
 
 
 def top_tasks() -> list[ServiceEntry]:
     _ = i18n.gettext
     return [
-        ServiceEntry(key=key, title=_(title), summary=_(summary), href=href)
+        ServiceEntry(
+            key=key,
+            title=_(title),
+            summary=_(summary),
+            href=GUIDE_UNTIL_BUILT.get(key, href),
+            coming_soon=key in GUIDE_UNTIL_BUILT,
+        )
         for key, title, summary, href in _TOP_TASKS
     ]
 

@@ -1,0 +1,190 @@
+"""No dead ends: every same-origin link and GET form on every page a person can reach leads to a
+working page, in every language, for a visitor, the demo applicant and demo staff.
+
+The server is the one `make run` would give a newcomer (`litestar iph setup`: demo accounts,
+records and guides). The crawl is plain HTTP (a browser adds nothing to where a link leads);
+it lives beside the browser tests for their live server and mail catcher.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import httpx
+import pytest
+
+from tests.auth.authenticator import SoftAuthenticator
+from tests.browser.conftest import LiveServer, MailCatcher
+
+pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
+
+# Paths that a later issue builds, each with the feature that builds it and what should link to
+# it then. Nothing links to them until then (the test below); each answers 404 today, so an
+# entry must go (and its links come back) when its feature is built. Empty when all are done.
+NOT_BUILT_YET = {
+    "/matters": "issue 12, matters: home tile 'Handle a matter', bottom nav 'Services', a "
+    "guide's 'Related matters'",
+    "/my/matters": "issue 12, matters",
+    "/my/certificates": "issue 12, e-certificates: home tile 'E-certificates'",
+    "/verify/ABC": "issue 12, e-certificates",
+    "/gi": "issue 11, geographical indications: home tile 'Geographical indications'",
+    "/gi/check": "issue 11, geographical indications",
+    "/outlets": "issue 11, service outlets: home tile 'Service outlets'",
+    "/saved": "issue 11, offline packs",
+    "/disclosure": "issue 13, service reviews: home tile 'Rate our service'",
+    "/my/reviews": "issue 13, service reviews",
+    "/rate/ABC": "issue 13, service reviews",
+    "/search/image": "issue 14, trademark image search",
+}
+LOCALES = ("zh_Hans", "zh_Hant", "en")
+MAX_PAGES = 3000  # a crawl that reaches more has found a loop of ever-new addresses
+DEMO_APPLICANT = "applicant@demo.iph.example"
+DEMO_STAFF = "staff@demo.iph.example"
+
+
+class LinksAndForms(HTMLParser):
+    """The addresses a page leads to: <a href> and GET forms, submitted as they stand."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.addresses: list[str] = []
+        self._form: tuple[str, list[tuple[str, str]]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "a" and "href" in attributes:
+            self.addresses.append(attributes["href"])
+        elif tag == "form" and attributes.get("method", "get").lower() == "get":
+            self._form = (attributes.get("action", ""), [])
+        elif tag in {"input", "select", "textarea"} and self._form and attributes.get("name"):
+            self._add_field(attributes)
+
+    def _add_field(self, attributes: dict[str, str]) -> None:
+        if attributes.get("type") not in {"submit", "button", "checkbox", "radio"}:
+            self._form[1].append((attributes["name"], attributes.get("value", "")))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self._form:
+            action, fields = self._form
+            self.addresses.append(f"{action}?{urlencode(fields)}" if fields else action)
+            self._form = None
+
+
+def same_origin_paths(base: str, page_url: str, html: str) -> list[str]:
+    parser = LinksAndForms()
+    parser.feed(html)
+    paths = []
+    for address in parser.addresses:
+        if address.startswith(("mailto:", "tel:", "javascript:")):
+            continue
+        target = urlsplit(urljoin(page_url, address))
+        if f"{target.scheme}://{target.netloc}" != base:
+            continue
+        paths.append(target.path + (f"?{target.query}" if target.query else ""))
+    return paths
+
+
+async def crawl(client: httpx.AsyncClient, start: str) -> tuple[dict[str, str], set[str]]:
+    """Every page reachable from `start`: the broken ones (path: why) and all the paths seen."""
+    broken: dict[str, str] = {}
+    seen, queue = {start}, deque([(start, "(start)")])
+    while queue:
+        path, linked_from = queue.popleft()
+        response = await client.get(path, follow_redirects=True)
+        if response.status_code >= 400:
+            broken[path] = f"{response.status_code}, linked from {linked_from}"
+            continue
+        if "text/html" not in response.headers.get("content-type", ""):
+            continue
+        for found in same_origin_paths(
+            str(client.base_url).rstrip("/"), str(response.url), response.text
+        ):
+            if found not in seen:
+                seen.add(found)
+                queue.append((found, path))
+        assert len(seen) < MAX_PAGES, f"more than {MAX_PAGES} addresses from {start}"
+    return broken, seen
+
+
+async def csrf(client: httpx.AsyncClient) -> str:
+    if "iph_csrf" not in client.cookies:
+        await client.get("/signin")
+    return client.cookies["iph_csrf"]
+
+
+async def sign_in_with_code(client: httpx.AsyncClient, mail: MailCatcher, email: str) -> None:
+    sent_before = len(mail.messages_to(email))
+    await client.post("/signin/code", data={"email": email, "_csrf_token": await csrf(client)})
+    code = await mail.code_for(email, after=sent_before)
+    response = await client.post(
+        "/signin/code/verify",
+        data={"code": code, "_csrf_token": await csrf(client)},
+        follow_redirects=True,
+    )
+    assert response.url.path == "/account", response.url
+
+
+async def enrol_demo_staff(client: httpx.AsyncClient, server: LiveServer) -> None:
+    """A fresh enrolment link for the demo staff account (as `make run` prints one), used with
+    a passkey that verifies the user, as staff must."""
+    printed = server.cli("iph", "create-staff", "--email", DEMO_STAFF, "--role", "staff").stdout
+    token = re.search(r"/enrol/(\S+)", printed).group(1)
+    headers = {"x-csrftoken": await csrf(client)}
+    options = (await client.post(f"/enrol/{token}/options", headers=headers)).json()
+    credential = SoftAuthenticator(origin=server.url, rp_id="localhost").register(
+        options["publicKey"]
+    )
+    answer = await client.post(
+        f"/enrol/{token}",
+        json={"ceremony": options["ceremony"], "credential": credential},
+        headers=headers,
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def visitor(server: LiveServer, locale: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=server.url, cookies={"iph_locale": locale}, timeout=30)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_every_link_and_form_from_the_home_page_leads_to_a_working_page(
+    live_server: LiveServer, locale: str
+) -> None:
+    async with visitor(live_server, locale) as client:
+        broken, seen = await crawl(client, "/")
+    assert not broken, broken
+    assert not {path for path in seen if path.split("?")[0] in NOT_BUILT_YET}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_every_link_and_form_of_the_demo_applicant_leads_to_a_working_page(
+    live_server: LiveServer, mail_catcher: MailCatcher, locale: str
+) -> None:
+    async with visitor(live_server, locale) as client:
+        await sign_in_with_code(client, mail_catcher, DEMO_APPLICANT)
+        broken, seen = await crawl(client, "/my/records")
+    assert not broken, broken
+    assert any(path.startswith("/my/records/") for path in seen), "the demo records are listed"
+    assert not {path for path in seen if path.split("?")[0] in NOT_BUILT_YET}
+
+
+async def test_every_link_and_form_of_demo_staff_leads_to_a_working_page(
+    live_server: LiveServer,
+) -> None:
+    async with visitor(live_server, "zh_Hans") as client:
+        await enrol_demo_staff(client, live_server)
+        broken, seen = await crawl(client, "/my/records")
+    assert not broken, broken
+    assert any(path.startswith("/staff") for path in seen), "staff see their console"
+    assert not {path for path in seen if path.split("?")[0] in NOT_BUILT_YET}
+
+
+@pytest.mark.parametrize("path", sorted(NOT_BUILT_YET))
+async def test_a_path_not_built_yet_is_still_not_built(live_server: LiveServer, path: str) -> None:
+    """When this fails the feature is built: take its entry out of NOT_BUILT_YET and link it."""
+    async with visitor(live_server, "zh_Hans") as client:
+        response = await client.get(path)
+    assert response.status_code == 404, NOT_BUILT_YET[path]
