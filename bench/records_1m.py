@@ -1,6 +1,7 @@
-"""Records at scale: look-up by number and search by applicant with 1,000,000 records, timed at the
-database (the service functions `record_by_number` and `search`, no HTTP), on SQLite and
-PostgreSQL. The target (issue "Handheld inquiries") is under 5 ms for both on both engines.
+"""Records at scale: look-up by number, search by applicant and the records whose number begins
+with the digits typed, with 1,000,000 records, timed at the database (the service functions
+`record_by_number`, `search` and `records_by_number_prefix`, no HTTP), on SQLite and PostgreSQL.
+The target (issue "Handheld inquiries") is under 5 ms for each on both engines.
 
     .venv/bin/python bench/records_1m.py                 # both engines, 1,000,000 records
     .venv/bin/python bench/records_1m.py --records 50000 --engines sqlite   # a quick try
@@ -385,6 +386,36 @@ def title_queries(sample: list[tuple], count: int, rng: random.Random) -> list[t
     return queries
 
 
+# The first digits of a number (service.records_by_number_prefix): patents and trademarks, typed
+# in the forms the parser forgives; and the last page a short prefix can show.
+PREFIX_CLASSES = (
+    ("patent, 6 digits", "patent", 6),
+    ("patent, 7 digits", "patent", 7),
+    ("patent, 8 digits", "patent", 8),
+    ("patent, 10 digits", "patent", 10),
+    ("trademark, 6 digits", "trademark", 6),
+    ("trademark, 7 digits", "trademark", 7),
+)
+LAST_PAGE_CLASS = "patent, 6 digits, page 50 (the last a prefix shows)"
+
+
+def typed_prefix(digits: str, rng: random.Random) -> str:
+    """The first digits of a number as a person might type them."""
+    forms = (digits, f"ZL {digits[:4]} {digits[4:]}", f"CN{digits}", f"{digits[:4]}-{digits[4:]}")
+    return rng.choice(forms)
+
+
+def prefix_queries(sample: list[tuple], per_class: int, rng: random.Random) -> list[tuple]:
+    patents = [record[1] for record in sample if record[2] != "trademark"]
+    trademarks = [record[1] for record in sample if record[2] == "trademark"]
+    queries = []
+    for label, kind, length in PREFIX_CLASSES:
+        numbers = patents if kind == "patent" else trademarks
+        for _ in range(per_class):
+            queries.append((label, typed_prefix(rng.choice(numbers)[:length], rng)))
+    return queries
+
+
 LATIN_CLASS = "a Latin name, whole or from inside one word to inside another"
 PAIRS_ONLY_CLASS = "the same Latin names with pairs only (the plan before words)"
 NO_SPACES_CLASS = "the same Latin names without space terms (the plan before them)"
@@ -499,11 +530,14 @@ async def measure(args: argparse.Namespace, counts: Counter[str]) -> dict:
         + latin_queries(sample, args.searches // 4, rng)
     )
     rng.shuffle(searches)
+    prefixes = prefix_queries(sample, args.prefixes, random.Random(args.seed + 2))
     quiet = wait_for_quiet(args.max_wait)
     for _, text in numbers[:50]:  # warm-up: connections, caches
         await service.record_by_number(text)
     for _, query in searches[:20]:
         await service.search(query)
+    for _, query in prefixes[:20]:
+        await service.records_by_number_prefix(query)
 
     lookups: list[tuple[float, float]] = []
     for number, text in numbers:
@@ -541,6 +575,23 @@ async def measure(args: argparse.Namespace, counts: Counter[str]) -> dict:
     slowest_before.sort(reverse=True)
     slowest.sort(reverse=True)
 
+    async def last_page(query: str):
+        return await service.records_by_number_prefix(query, page=50)
+
+    by_prefix: dict[str, list[tuple[float, float]]] = {}
+    prefix_results: dict[str, list[tuple[int, int]]] = {}
+    six_digits = [query for label, query in prefixes if label == PREFIX_CLASSES[0][0]]
+    for label, query, call in [
+        *((label, query, service.records_by_number_prefix) for label, query in prefixes),
+        *((LAST_PAGE_CLASS, query, last_page) for query in six_digits),
+    ]:
+        found, first, best = await timed(call, query, args.repeat)
+        assert found.records, f"nothing listed for {query!r}, taken from a number held"
+        assert all(hit.number.startswith(found.digits) for hit in found.records), query
+        by_prefix.setdefault(label, []).append((first, best))
+        shown = found.total + (1 if found.total_is_lower_bound else 0)
+        prefix_results.setdefault(label, []).append((len(found.records), shown))
+
     comparison = []
     chinese = [q for label, q in searches if label == "2 characters" and not q.isascii()]
     for query in chinese[: args.like_queries]:
@@ -567,6 +618,19 @@ async def measure(args: argparse.Namespace, counts: Counter[str]) -> dict:
             for label, timings in by_class.items()
         },
         "like": {"once": percentiles(comparison)} if comparison else None,
+        "prefix_first_pages": both_percentiles(
+            [t for label, timings in by_prefix.items() if label != LAST_PAGE_CLASS for t in timings]
+        ),
+        "prefixes": {
+            label: {
+                **both_percentiles(timings),
+                "n": len(timings),
+                "listed_median": statistics.median(n for n, _ in prefix_results[label]),
+                "total_min": min(total for _, total in prefix_results[label]),
+                "total_max": max(total for _, total in prefix_results[label]),
+            }
+            for label, timings in by_prefix.items()
+        },
         "others_before": quiet,
         "slowest": slowest[:5],
         "slowest_without_space_terms": slowest_before[:5],
@@ -658,6 +722,7 @@ def _passed_on(args: argparse.Namespace) -> list[str]:
         f"--records={args.records}",
         f"--lookups={args.lookups}",
         f"--searches={args.searches}",
+        f"--prefixes={args.prefixes}",
         f"--like-queries={args.like_queries}",
         f"--seed={args.seed}",
         f"--max-wait={args.max_wait}",
@@ -793,6 +858,27 @@ def markdown(args: argparse.Namespace, figures: dict[str, dict]) -> str:
             lambda f: f["like"],
         )
     )
+    prefix_labels = list(next(iter(figures.values()))["prefixes"])
+    lines.append(
+        timing_row(
+            "**first digits of a number**, first page (the six classes below)",
+            lambda f: f["prefix_first_pages"],
+        )
+    )
+    for label in prefix_labels:
+        some = figures[engines[0]]["prefixes"][label]
+        total = (
+            f"{some['total_min']:,}"
+            if some["total_min"] == some["total_max"]
+            else f"{some['total_min']:,}–{some['total_max']:,}"
+        )
+        lines.append(
+            timing_row(
+                f"— {label} ({some['n']}; median {some['listed_median']:g} listed of "
+                f"{total} counted, 1,001 = more than 1,000)",
+                lambda f, label=label: f["prefixes"][label],
+            )
+        )
     for engine in engines:
         title = f"Slowest searches on {names[engine]} (once / best of {args.repeat}, ms):"
         lines += ["", title, ""]
@@ -834,6 +920,9 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL, help="a maintenance DB")
     parser.add_argument("--lookups", type=int, default=1000)
     parser.add_argument("--searches", type=int, default=200, help="by applicant, in 4 classes")
+    parser.add_argument(
+        "--prefixes", type=int, default=50, help="first digits of numbers, per class of 6"
+    )
     parser.add_argument("--like-queries", type=int, default=5, help="timed with the old LIKE")
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each timed call")

@@ -114,7 +114,8 @@ async def records_by_number_prefix(
     digits AND number < the digits with the last one raised` (read backwards: the highest number
     first, which within six digits or more is the latest filed of its year and kind, or the
     latest trademark), and, only when more than a page begins with them, a count of at most
-    NUMBER_PREFIX_COUNTED_UP_TO + 1 index entries. `page` is kept within the pages those hold.
+    NUMBER_PREFIX_COUNTED_UP_TO + 1 index entries. `page` is kept within the pages those hold (a
+    page past the last, from an old link or typed, shows the last).
     A full number's record is among them: the site search and /records send a whole number to
     its record first (`record_by_number`)."""
     digits = typed_digits(query.strip()[:100])
@@ -150,6 +151,9 @@ async def records_by_number_prefix(
         total = len(hits)
     else:
         total = await _count_beginning_with(digits, NUMBER_PREFIX_COUNTED_UP_TO + 1)
+        held_pages = math.ceil(min(total, NUMBER_PREFIX_COUNTED_UP_TO) / per_page)
+        if not hits and 0 < held_pages < page:
+            return await records_by_number_prefix(query, held_pages, per_page)
     return msgspec.structs.replace(
         shown,
         records=hits[:per_page],

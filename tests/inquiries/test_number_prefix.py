@@ -174,6 +174,20 @@ async def test_past_the_count_limit_the_total_is_a_lower_bound_and_no_page_follo
     assert f"30+ records whose number begins with {prefix}" in response.text
 
 
+async def test_a_page_past_the_last_shows_the_last(
+    tmp_path: Path, client: httpx.AsyncClient
+) -> None:
+    prefix = f"20241{secrets.randbelow(10**5):05d}"
+    rng = random.Random(prefix)
+    chosen = sorted({current_patent_number(prefix, rng) for _ in range(200)})[:45]
+    await imported(tmp_path, *(record_line(number) for number in chosen))
+
+    past_the_end = await service.records_by_number_prefix(prefix, page=7, per_page=20)
+
+    assert (past_the_end.page, past_the_end.total, past_the_end.has_next) == (3, 45, False)
+    assert [hit.number for hit in past_the_end.records] == sorted(chosen, reverse=True)[40:]
+
+
 async def test_a_trademark_numbers_first_digits_list_it(
     tmp_path: Path, client: httpx.AsyncClient
 ) -> None:
