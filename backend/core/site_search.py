@@ -4,9 +4,10 @@
 `app.py` lists them, so GI products, outlets, matters and marks join the search as they are
 built, without the shell importing them.
 
-A source may also claim the whole query: a full application number is not a phrase to look
-for but an address (`SearchAnswer`): the record's page, or the number's own answer when it is
-mistyped or valid but not held. The first source that claims a query wins.
+A source may also answer the query itself (`SearchAnswer`): a full application number is not a
+phrase to look for but an address, its record's page, where the search goes at once (the first
+such answer wins); or the query needs a word of its own above the groups: a mistyped number's
+check character, a valid number not held, how many digits a number has.
 
 Groups come best first: by the best match of each (`Relevance`), then in the order `app.py`
 lists the sources.
@@ -72,7 +73,7 @@ class SearchGroup(msgspec.Struct, frozen=True):
 
 
 class SearchAnswer(msgspec.Struct, frozen=True):
-    """A query that is an address: go to `href`, or read `message` (why it goes nowhere)."""
+    """A query that is an address: go to `href`; or a `message` to read above the groups."""
 
     href: str = ""
     message: str = ""
@@ -92,7 +93,8 @@ class SearchSource(msgspec.Struct, frozen=True):
 class SearchOutcome(msgspec.Struct, frozen=True):
     query: str
     groups: list[SearchGroup]
-    answer: SearchAnswer | None = None
+    go_to: str = ""  # the query is an address: this page
+    notices: list[str] = []
 
     @property
     def total(self) -> int:
@@ -112,12 +114,16 @@ async def search(
     query = query.strip()[:MAX_QUERY]
     if not query:
         return SearchOutcome(query=query, groups=[])
+    notices = []
     for source in sources:
-        if source.answer and (answer := await source.answer(query)):
-            return SearchOutcome(query=query, groups=[], answer=answer)
+        answer = await source.answer(query) if source.answer else None
+        if answer and answer.href:
+            return SearchOutcome(query=query, groups=[], go_to=answer.href)
+        if answer and answer.message:
+            notices.append(answer.message)
     chosen = [source for source in sources if not only or source.key == only]
     found = await asyncio.gather(*(source.find(query, limit) for source in chosen))
     order = {source.key: index for index, source in enumerate(sources)}
     groups = [group for group in found if group and group.count]
     groups.sort(key=lambda group: (-group.best, order[group.key]))
-    return SearchOutcome(query=query, groups=groups)
+    return SearchOutcome(query=query, groups=groups, notices=notices)

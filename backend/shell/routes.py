@@ -54,10 +54,10 @@ class ShellController(Controller):
         only = group if group in {source.key for source in request.app.state.search_sources} else ""
         limit = site_search.HITS_PER_GROUP if not only else ALL_OF_A_GROUP
         outcome = await site_search.search(request.app.state.search_sources, q, only, limit)
-        if outcome.answer and outcome.answer.href:
+        if outcome.go_to:
             if wants_fragment(request):
-                return ClientRedirect(outcome.answer.href)
-            return Redirect(outcome.answer.href, status_code=303)
+                return ClientRedirect(outcome.go_to)
+            return Redirect(outcome.go_to, status_code=303)
         context = {"outcome": outcome, "query": outcome.query, "group": only}
         template = "shell/_search_results.html" if wants_fragment(request) else "shell/search.html"
         return Template(template, context=context, headers={"Vary": VARY_ON_HTMX})

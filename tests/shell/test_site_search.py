@@ -9,9 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backend.guides.service import import_guides
 from backend.inquiries.numbers import parse_number
+from tests.inquiries.test_number_prefix import HINT, SETTINGS
 from tests.inquiries.test_records import new_patent_number, record_line
 from tests.inquiries.test_search import imported, rare_characters
 
@@ -172,3 +175,34 @@ async def test_a_query_no_domain_holds_finds_nothing_in_any_language(
         client.cookies.set("iph_locale", locale)
         response = await client.get("/search", params={"q": query})
         assert words in response.text, locale
+
+
+async def test_the_first_digits_of_a_held_number_list_it_among_the_records(
+    client: httpx.AsyncClient, held_record: dict
+) -> None:
+    digits = held_record["number"].replace(".", "")
+    for typed in (digits[:10], f"ZL {digits[:4]} {digits[4]} {digits[5:10]}", f"CN{digits[:9]}"):
+        response = await client.get("/search", params={"q": typed})
+        assert response.status_code == 200, typed
+        assert f"/records/{held_record['number']}" in links_in_group(response.text, "records")
+
+
+async def test_fewer_than_six_digits_say_how_numbers_look(client: httpx.AsyncClient) -> None:
+    client.cookies.set("iph_locale", "en")
+    response = await client.get("/search", params={"q": "2017 1"})
+    assert response.status_code == 200
+    assert HINT in response.text
+
+
+@settings(SETTINGS, max_examples=40)
+@given(
+    typed=st.text(alphabet=st.sampled_from("0123456789０１２３ .-xX"), min_size=1, max_size=20).map(
+        lambda digits: digits if digits.strip() else "0"
+    ),
+    prefix=st.sampled_from(["", "CN", "ZL ", "zl", "G"]),
+)
+async def test_no_query_of_digits_answers_a_server_error(
+    client: httpx.AsyncClient, typed: str, prefix: str
+) -> None:
+    response = await client.get("/search", params={"q": prefix + typed})
+    assert response.status_code in {200, 303}, response.text
