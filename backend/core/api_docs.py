@@ -2,11 +2,13 @@
 
 Litestar's render plugins load their renderer, fonts and favicon from CDNs, which the pages' CSP
 blocks (and many of the office's networks cannot reach), and call it from an inline script. This
-page names only files of ours: the vendored Swagger UI (frontend/static/vendor/swagger-ui-*) and
-js/api-docs.js, which starts it on /schema/openapi.json. Swagger UI needs no inline script or
-style, no worker and no web font, so /schema keeps the policy every page has
-(core/security.py). Litestar's other renderer paths (/schema/redoc, /schema/swagger, …) are not
-served: /schema/openapi.json and this page are the only routes under /schema.
+page names only files of ours: the vendored Swagger UI (frontend/static/vendor/swagger-ui-*),
+css/api-docs.css (its layout on a phone) and js/api-docs.js, which starts it on
+/schema/openapi.json. Swagger UI needs no inline script or style, no worker and no web font, so
+/schema keeps the policy every page has (core/security.py). Redoc would need 'unsafe-inline'
+styles and a blob: worker, RapiDoc inline styles and Google's fonts. Litestar's other renderer
+paths (/schema/redoc, /schema/swagger, …) are not served: this page and /schema/openapi.json are
+the only routes under /schema, anything else there is Litestar's 404.
 """
 
 from __future__ import annotations
