@@ -49,7 +49,17 @@ PERSONAL_ENTRY_PAGES = ("/account", "/my/records", "/my/inbox")
 PERSONAL_PREFIXES = ("/account", "/my/")
 MAX_DEPTH = 2
 PAGES_PER_SHAPE = 3
-NOT_PAGES = ("/static/", "/icons/", "/marks/", "/api/", "/sw.js", "/manifest.webmanifest")
+# Not pages of the service: files, JSON, and the API reference for developers (/schema, drawn by
+# Swagger UI in its own styles).
+NOT_PAGES = (
+    "/static/",
+    "/icons/",
+    "/marks/",
+    "/api/",
+    "/schema",
+    "/sw.js",
+    "/manifest.webmanifest",
+)
 
 # Measures one page: returns its same-origin links and what breaks the elder-mode rules.
 MEASURE_PAGE = """({minFont, minTarget}) => {
