@@ -230,7 +230,7 @@ async def test_offline_a_visited_page_comes_from_the_cache_and_any_other_page_is
     # Visited while the worker is in control, so it keeps a copy of each.
     await page.goto("/")
     await page.goto("/search?q=商标")
-    results = page.locator(".app-results .app-card")
+    results = page.locator(".app-results .app-list__item")
     await expect(results.first).to_be_visible()
     result_count = await results.count()
 
