@@ -385,3 +385,24 @@ async def expect_no_horizontal_scroll(page: Page) -> None:
     assert widths["innerWidth"] == width, (page.url, widths)
     assert widths["clientWidth"] == width, (page.url, widths)
     assert widths["scrollWidth"] <= widths["innerWidth"], (page.url, widths)
+
+
+DEMO_APPLICANT = "applicant@demo.iph.example"
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def demo_applicant_state(
+    browser: Browser, live_server: LiveServer, mail_catcher: MailCatcher
+) -> dict:
+    """The demo applicant's signed-in cookies, signed in once for the whole run.
+
+    Code requests are limited per address (5 an hour), so the tests that only need to be signed
+    in share this session rather than each asking for a code; none of them signs it out.
+    """
+    context = await browser.new_context(base_url=live_server.url, **PHONE)
+    try:
+        page = await context.new_page()
+        await sign_in_with_code(page, live_server, mail_catcher, DEMO_APPLICANT)
+        return await context.storage_state()
+    finally:
+        await context.close()

@@ -24,11 +24,10 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, BrowserContext
 
-from tests.browser.conftest import PHONE, LiveServer, MailCatcher, sign_in_with_code
+from tests.browser.conftest import PHONE, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
-DEMO_APPLICANT = "applicant@demo.iph.example"
 LOCALE_COOKIE = "iph_locale"
 ELDER_COOKIE = "iph_elder"
 # English words are longer than Chinese ones: an overflow shows there first.
@@ -250,21 +249,6 @@ async def elder_phone(
         ]
     )
     return context
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def demo_applicant_state(
-    browser: Browser, live_server: LiveServer, mail_catcher: MailCatcher
-) -> dict[str, Any]:
-    """The demo applicant's signed-in cookies, signed in once for the module (code requests
-    are limited per address)."""
-    context = await browser.new_context(base_url=live_server.url, **PHONE)
-    try:
-        page = await context.new_page()
-        await sign_in_with_code(page, live_server, mail_catcher, DEMO_APPLICANT)
-        return await context.storage_state()
-    finally:
-        await context.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

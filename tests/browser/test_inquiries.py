@@ -19,6 +19,7 @@ import pytest_asyncio
 from playwright.async_api import Browser, Locator, Page, expect
 
 from tests.browser.conftest import (
+    DEMO_APPLICANT,
     PHONE,
     LiveServer,
     MailCatcher,
@@ -29,7 +30,6 @@ from tests.browser.conftest import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
-DEMO_APPLICANT = "applicant@demo.iph.example"
 DEMO_APPLICANT_NAME = "张三 (demo applicant)"
 DEMO_RECORD_COUNT = 12
 # The zh_Hans wording of frontend/templates/inquiries/_deadline.html (dates in Babel's long form).
@@ -61,24 +61,6 @@ def an_invention_in_force(server: LiveServer) -> tuple[str, str, list[str]]:
         record_id,
     )
     return number, title, [status for (status,) in statuses]
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def demo_applicant_state(
-    browser: Browser, live_server: LiveServer, mail_catcher: MailCatcher
-) -> dict[str, Any]:
-    """The demo applicant's signed-in cookies, signed in once for the module.
-
-    Code requests are limited per address (5 an hour), so the tests that only need to be signed
-    in share this session rather than each asking for a code.
-    """
-    context = await browser.new_context(base_url=live_server.url, **PHONE)
-    try:
-        page = await context.new_page()
-        await sign_in_with_code(page, live_server, mail_catcher, DEMO_APPLICANT)
-        return await context.storage_state()
-    finally:
-        await context.close()
 
 
 @pytest_asyncio.fixture(loop_scope="session")

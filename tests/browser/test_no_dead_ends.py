@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from tests.auth.authenticator import SoftAuthenticator
-from tests.browser.conftest import LiveServer, MailCatcher
+from tests.browser.conftest import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 
@@ -41,8 +41,7 @@ NOT_BUILT_YET = {
 }
 LOCALES = ("zh_Hans", "zh_Hant", "en")
 MAX_PAGES = 3000  # a crawl that reaches more has found a loop of ever-new addresses
-DEMO_APPLICANT = "applicant@demo.iph.example"
-DEMO_STAFF = "staff@demo.iph.example"
+DEMO_STAFF = "staff@demo.iph.example"  # the demo applicant: conftest.demo_applicant_state
 
 
 class LinksAndForms(HTMLParser):
@@ -115,18 +114,6 @@ async def csrf(client: httpx.AsyncClient) -> str:
     return client.cookies["iph_csrf"]
 
 
-async def sign_in_with_code(client: httpx.AsyncClient, mail: MailCatcher, email: str) -> None:
-    sent_before = len(mail.messages_to(email))
-    await client.post("/signin/code", data={"email": email, "_csrf_token": await csrf(client)})
-    code = await mail.code_for(email, after=sent_before)
-    response = await client.post(
-        "/signin/code/verify",
-        data={"code": code, "_csrf_token": await csrf(client)},
-        follow_redirects=True,
-    )
-    assert response.url.path == "/account", response.url
-
-
 async def enrol_demo_staff(client: httpx.AsyncClient, server: LiveServer) -> None:
     """A fresh enrolment link for the demo staff account (as `make run` prints one), used with
     a passkey that verifies the user, as staff must."""
@@ -161,10 +148,12 @@ async def test_every_link_and_form_from_the_home_page_leads_to_a_working_page(
 
 @pytest.mark.parametrize("locale", LOCALES)
 async def test_every_link_and_form_of_the_demo_applicant_leads_to_a_working_page(
-    live_server: LiveServer, mail_catcher: MailCatcher, locale: str
+    live_server: LiveServer, demo_applicant_state: dict, locale: str
 ) -> None:
     async with visitor(live_server, locale) as client:
-        await sign_in_with_code(client, mail_catcher, DEMO_APPLICANT)
+        for cookie in demo_applicant_state["cookies"]:
+            client.cookies.set(cookie["name"], cookie["value"])
+        client.cookies.set("iph_locale", locale)
         broken, seen = await crawl(client, "/my/records")
     assert not broken, broken
     assert any(path.startswith("/my/records/") for path in seen), "the demo records are listed"
