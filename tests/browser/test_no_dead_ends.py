@@ -9,7 +9,7 @@ it lives beside the browser tests for their live server and mail catcher.
 from __future__ import annotations
 
 import re
-from collections import deque
+from collections import Counter, deque
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -41,6 +41,7 @@ NOT_BUILT_YET = {
 }
 LOCALES = ("zh_Hans", "zh_Hant", "en")
 MAX_PAGES = 3000  # a crawl that reaches more has found a loop of ever-new addresses
+PAGES_PER_SHAPE = 40
 DEMO_STAFF = "staff@demo.iph.example"  # the demo applicant: conftest.demo_applicant_state
 
 
@@ -86,10 +87,24 @@ def same_origin_paths(base: str, page_url: str, html: str) -> list[str]:
     return paths
 
 
+def shape_of(path: str) -> tuple[str, ...]:
+    """Pages alike in shape (/guides/a, /guides/b; /gi?province=…): the first segment, the
+    depth and the query's keys. Their links come from one template, so a few of each tell."""
+    parts = urlsplit(path)
+    segments = [segment for segment in parts.path.split("/") if segment]
+    query_keys = sorted({pair.split("=")[0] for pair in parts.query.split("&") if pair})
+    return (segments[0] if segments else "", str(len(segments)), *query_keys)
+
+
 async def crawl(client: httpx.AsyncClient, start: str) -> tuple[dict[str, str], set[str]]:
-    """Every page reachable from `start`: the broken ones (path: why) and all the paths seen."""
+    """Every page reachable from `start`: the broken ones (path: why) and all the paths seen.
+
+    Every address found is fetched; the links of at most PAGES_PER_SHAPE pages of each shape
+    are followed (a directory of thousands of records would otherwise be read whole).
+    """
     broken: dict[str, str] = {}
     seen, queue = {start}, deque([(start, "(start)")])
+    followed: Counter[tuple[str, ...]] = Counter()
     while queue:
         path, linked_from = queue.popleft()
         response = await client.get(path, follow_redirects=True)
@@ -98,6 +113,9 @@ async def crawl(client: httpx.AsyncClient, start: str) -> tuple[dict[str, str], 
             continue
         if "text/html" not in response.headers.get("content-type", ""):
             continue
+        if followed[shape_of(path)] >= PAGES_PER_SHAPE:
+            continue
+        followed[shape_of(path)] += 1
         for found in same_origin_paths(
             str(client.base_url).rstrip("/"), str(response.url), response.text
         ):
