@@ -206,7 +206,7 @@ def _character_readings(char: str) -> tuple[str, ...]:
 
 
 def _segments(text: str) -> list[list[Unit]]:
-    """The units of `text` (folded), cut at every character that is not one."""
+    """The units of `text` (folded), cut into segments at brackets and list separators."""
     segments: list[list[Unit]] = []
     han: list[str] = []  # the run of Chinese characters being collected
     current: list[Unit] = []
