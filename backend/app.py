@@ -60,6 +60,8 @@ from backend.notifications.email import mail_sender_for
 from backend.notifications.push import PushSender, vapid_private_key
 from backend.notifications.routes import InboxController, inbox_badge
 from backend.notifications.service import Notifier
+from backend.outlets.routes import OutletController
+from backend.outlets.site_search import OUTLETS
 from backend.settings import Settings
 from backend.shell.routes import ShellController
 from backend.shell.site_search import SERVICES
@@ -67,7 +69,7 @@ from backend.shell.site_search import SERVICES
 DOMAIN_TEMPLATE_GLOBALS = {"stage_view_of": stage_view, "kind_name": kind_name}
 # Each domain's group in the site-wide search (/search), in this order when equally good; the
 # first source that claims a whole query (a number) answers it.
-SEARCH_SOURCES = (SERVICES, GUIDES, RECORDS)
+SEARCH_SOURCES = (SERVICES, GUIDES, RECORDS, OUTLETS)
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
 # Public pages served from the page cache (their routes say `cache=`): record pages.
@@ -183,6 +185,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             inbox_badge,
             GuideController,
             StaffGuideController,
+            OutletController,
             healthz,
             readyz,
             static_file,

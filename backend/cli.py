@@ -119,6 +119,23 @@ def import_guides_command(app: Litestar, folder: Path | None) -> None:
     click.echo(f"new versions {result.new_versions}, unchanged {result.unchanged}")
 
 
+@import_group.command(
+    "outlets", help="Import service outlets from CSV or JSON Lines (docs/import-outlets.md)."
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_outlets(app: Litestar, file: Path) -> None:
+    from backend.outlets.importer import read_rows, write_rows
+
+    rows, problems = read_rows(file)
+    for problem in problems:
+        click.echo(f"{file}:{problem.line}: {problem.message}", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s): nothing was imported")
+    with click.progressbar(length=len(rows), label=f"importing {file.name}") as bar:
+        result = asyncio.run(_with_engine(app, write_rows(rows, bar.update)))
+    click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+
+
 CLI_META_CLIENT = "cli"
 
 

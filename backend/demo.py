@@ -9,6 +9,7 @@ from backend.auth import service as auth_service
 from backend.auth.tables import Account
 from backend.guides.service import import_guides
 from backend.inquiries.demo import load_demo_records
+from backend.outlets.importer import load_seed_outlets
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, Account.Role], ...] = (
     ("applicant@demo.iph.example", "张三 (demo applicant)", Account.Role.applicant),
@@ -27,4 +28,5 @@ async def load_demo_data(today: dt.date | None = None, marks_dir: Path | None = 
     today = today or dt.datetime.now(dt.UTC).date()
     created += await load_demo_records(applicant.id, today, marks_dir)
     created += (await import_guides()).new_versions
+    created += await load_seed_outlets()
     return created

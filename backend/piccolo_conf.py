@@ -13,5 +13,6 @@ APP_REGISTRY = AppRegistry(
         "backend.inquiries.piccolo_app",
         "backend.notifications.piccolo_app",
         "backend.guides.piccolo_app",
+        "backend.outlets.piccolo_app",
     ]
 )

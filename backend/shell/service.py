@@ -67,7 +67,6 @@ GUIDE_UNTIL_BUILT: dict[str, str] = {
     "matters": "/guides/patent-bibliographic-change",
     "certificates": "/guides/e-certificate-verification",
     "gi": "/guides/gi-products-explained",
-    "outlets": "/guides/ip-protection-centres",
     "reviews": "/guides/service-good-bad-reviews",
 }
 

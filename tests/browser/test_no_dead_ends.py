@@ -32,7 +32,6 @@ NOT_BUILT_YET = {
     "/verify/ABC": "issue 12, e-certificates",
     "/gi": "issue 11, geographical indications: home tile 'Geographical indications'",
     "/gi/check": "issue 11, geographical indications",
-    "/outlets": "issue 11, service outlets: home tile 'Service outlets'",
     "/saved": "issue 11, offline packs",
     "/disclosure": "issue 13, service reviews: home tile 'Rate our service'",
     "/my/reviews": "issue 13, service reviews",

@@ -1,0 +1,1 @@
+"""Public service outlets: the directory by region and nearest first."""
