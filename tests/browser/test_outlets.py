@@ -69,13 +69,17 @@ async def test_refusing_the_location_shows_the_region_chooser_with_a_plain_messa
         await context.close()
 
 
+@pytest.mark.parametrize("elder", [False, True], ids=["standard", "elder"])
 @pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant", "en"])
 async def test_the_outlet_pages_fit_a_phone_and_have_no_axe_violations(
-    browser: Browser, live_server: LiveServer, locale: str
+    browser: Browser, live_server: LiveServer, locale: str, elder: bool
 ) -> None:
     context = await browser.new_context(base_url=live_server.url, **PHONE)
     try:
-        await context.add_cookies([{"name": "iph_locale", "value": locale, "url": live_server.url}])
+        cookies = [{"name": "iph_locale", "value": locale, "url": live_server.url}]
+        if elder:
+            cookies.append({"name": "iph_elder", "value": "1", "url": live_server.url})
+        await context.add_cookies(cookies)
         page = await context.new_page()
         await page.goto("/outlets")
         await expect_no_horizontal_scroll(page)
