@@ -48,6 +48,8 @@ from backend.core.static_assets import (
     static_file,
 )
 from backend.core.templating import configure_jinja
+from backend.geo_indications.routes import GIController
+from backend.geo_indications.site_search import GI_PRODUCTS
 from backend.guides.routes import GuideController
 from backend.guides.site_search import GUIDES
 from backend.guides.staff_routes import StaffGuideController
@@ -69,7 +71,7 @@ from backend.shell.site_search import SERVICES
 DOMAIN_TEMPLATE_GLOBALS = {"stage_view_of": stage_view, "kind_name": kind_name}
 # Each domain's group in the site-wide search (/search), in this order when equally good; the
 # first source that claims a whole query (a number) answers it.
-SEARCH_SOURCES = (SERVICES, GUIDES, RECORDS, OUTLETS)
+SEARCH_SOURCES = (SERVICES, GUIDES, RECORDS, GI_PRODUCTS, OUTLETS)
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
 # Public pages served from the page cache (their routes say `cache=`): record pages.
@@ -185,6 +187,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             inbox_badge,
             GuideController,
             StaffGuideController,
+            GIController,
             OutletController,
             healthz,
             readyz,

@@ -136,6 +136,28 @@ def import_outlets(app: Litestar, file: Path) -> None:
     click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
 
 
+@import_group.command(
+    "gi", help="Import GI products: CSV, JSON Lines or the CNIPA JSON (docs/import-gi.md)."
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_gi(app: Litestar, file: Path) -> None:
+    from backend.geo_indications.importer import read_rows, write_rows
+
+    rows, problems, unresolved = read_rows(file)
+    for problem in problems:
+        click.echo(f"{file}: {problem}", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s): nothing was imported")
+    with click.progressbar(length=len(rows), label=f"importing {file.name}") as bar:
+        result = asyncio.run(_with_engine(app, write_rows(rows, bar.update)))
+    for place in unresolved:
+        click.echo(f"{file}: {place.unit} {place.line}: {place.message!r} not found", err=True)
+    click.echo(
+        f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}; "
+        f"{len(unresolved)} kept without the prefecture or county that was not found"
+    )
+
+
 CLI_META_CLIENT = "cli"
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from backend.auth import service as auth_service
 from backend.auth.tables import Account
+from backend.geo_indications.service import load_seed as load_gi_seed
 from backend.guides.service import import_guides
 from backend.inquiries.demo import load_demo_records
 from backend.outlets.importer import load_seed_outlets
@@ -28,5 +29,6 @@ async def load_demo_data(today: dt.date | None = None, marks_dir: Path | None = 
     today = today or dt.datetime.now(dt.UTC).date()
     created += await load_demo_records(applicant.id, today, marks_dir)
     created += (await import_guides()).new_versions
+    created += await load_gi_seed()
     created += await load_seed_outlets()
     return created

@@ -13,6 +13,7 @@ APP_REGISTRY = AppRegistry(
         "backend.inquiries.piccolo_app",
         "backend.notifications.piccolo_app",
         "backend.guides.piccolo_app",
+        "backend.geo_indications.piccolo_app",
         "backend.outlets.piccolo_app",
     ]
 )

@@ -142,6 +142,7 @@ def short_name(item: Region) -> str:
     return item.name
 
 
+@functools.cache
 def _candidates(within: str | None) -> list[list[Region]]:
     """Regions to search, one list per level, nearest level first."""
     index = _index()
@@ -158,6 +159,7 @@ def _candidates(within: str | None) -> list[list[Region]]:
     return levels
 
 
+@functools.lru_cache(maxsize=8192)
 def find(name: str, within: str | None = None) -> Region | None:
     """The region called `name`, in full (陕西省) or short (陕西), optionally under `within`.
 

@@ -66,7 +66,6 @@ _TOP_TASKS: tuple[tuple[str, str, str, str], ...] = (
 GUIDE_UNTIL_BUILT: dict[str, str] = {
     "matters": "/guides/patent-bibliographic-change",
     "certificates": "/guides/e-certificate-verification",
-    "gi": "/guides/gi-products-explained",
     "reviews": "/guides/service-good-bad-reviews",
 }
 

@@ -39,6 +39,7 @@ PUBLIC_ENTRY_PAGES = (
     "/",
     "/guides",
     "/guides/saved",
+    "/gi",
     "/records?q=" + quote("一种"),
     "/search?q=" + quote("年费"),
     "/signin",
@@ -271,6 +272,7 @@ async def test_in_elder_mode_every_public_page_has_24_px_text_60_px_targets_and_
     # The crawl reached what it should: a guide and a record page, besides the entry pages.
     assert any(path.startswith("/guides/") and path != "/guides/saved" for path in measured)
     assert any(path.startswith("/records/") for path in measured), measured
+    assert any(path.startswith("/gi/") for path in measured), measured  # a GI record
     assert not offenders, report(locale, offenders)
 
 

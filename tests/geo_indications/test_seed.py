@@ -1,0 +1,43 @@
+"""The project's own GI seed: at least 4,000 real products, their facts only, no description."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from backend.geo_indications.importer import CNIPA_SOURCE, read_rows
+from backend.geo_indications.service import SEED_FILE
+
+CNIPA_JSON = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cnipa-gi-products.json"
+)
+FACTS = {"name", "province", "prefecture", "protected_area"}
+
+
+def test_the_seed_holds_at_least_4000_products_and_only_their_facts() -> None:
+    rows = [json.loads(line) for line in SEED_FILE.read_text("utf-8").splitlines()]
+    assert len(rows) >= 4000
+    assert all(set(row) <= FACTS for row in rows)
+    # Descriptions are sentences; names and places have no sentence punctuation.
+    assert not any(mark in SEED_FILE.read_text("utf-8") for mark in "，。；：")
+    assert (SEED_FILE.parent / "LICENSE").read_text("utf-8").count("Copyright (c) 2026 sjq") == 1
+
+
+def test_the_seed_reads_whole_with_its_source_and_no_quality() -> None:
+    rows, problems, unresolved = read_rows(SEED_FILE, default_source=CNIPA_SOURCE)
+    assert problems == [] and unresolved == []
+    assert len(rows) >= 4000
+    assert all(row["quality"] is None and row["source"] == CNIPA_SOURCE for row in rows)
+
+
+@pytest.mark.skipif(not CNIPA_JSON.exists(), reason="../shared/data not here")
+def test_the_seed_is_what_make_seed_makes_from_the_shared_file() -> None:
+    from backend.geo_indications.make_seed import seed_lines
+
+    entries = json.loads(CNIPA_JSON.read_text("utf-8"))
+    assert "\n".join(seed_lines(entries)) + "\n" == SEED_FILE.read_text("utf-8")
+    descriptions = [e["sensory_characteristics"] for e in entries if e["sensory_characteristics"]]
+    seed_text = SEED_FILE.read_text("utf-8")
+    assert not any(text[:16] in seed_text for text in descriptions[:300])
