@@ -4,7 +4,6 @@ the categories the shared gi-products.csv gives (Shaanxi's list: 81 of 87, 93 %,
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,9 @@ from backend.geo_indications.categories import (
     Category,
     category_from_name,
 )
+from tests.shared_data import SHARED_DATA
 
-SHARED_CSV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "gi-products.csv"
+SHARED_CSV = SHARED_DATA / "gi-products.csv"
 
 EXAMPLES = {
     "西湖龙井茶": Category.tea,

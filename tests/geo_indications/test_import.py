@@ -11,10 +11,11 @@ import pytest
 
 from backend.geo_indications.importer import import_file
 from backend.geo_indications.tables import GIProduct
+from tests.shared_data import SHARED_DATA
 
 pytestmark = pytest.mark.profiles
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+SHARED = SHARED_DATA
 CNIPA_JSON = SHARED / "cnipa-gi-products.json"
 SHARED_CSV = SHARED / "gi-products.csv"
 needs_shared = pytest.mark.skipif(not CNIPA_JSON.exists(), reason="../shared/data not here")

@@ -20,9 +20,9 @@ from backend.geo_indications.pinyin import (
     query_terms,
     readings,
 )
-from backend.settings import PROJECT_ROOT
+from tests.shared_data import SHARED_DATA
 
-SHARED_PRODUCTS = PROJECT_ROOT.parent / "shared" / "data" / "cnipa-gi-products.json"
+SHARED_PRODUCTS = SHARED_DATA / "cnipa-gi-products.json"
 needs_shared_products = pytest.mark.skipif(
     not SHARED_PRODUCTS.exists(), reason="../shared/data/cnipa-gi-products.json not here"
 )

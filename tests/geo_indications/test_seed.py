@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from backend.geo_indications.importer import CNIPA_SOURCE, read_rows
 from backend.geo_indications.service import SEED_FILE
+from tests.shared_data import SHARED_DATA
 
-CNIPA_JSON = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cnipa-gi-products.json"
-)
+CNIPA_JSON = SHARED_DATA / "cnipa-gi-products.json"
 FACTS = {"name", "province", "prefecture", "protected_area"}
 
 

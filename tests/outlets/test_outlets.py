@@ -17,10 +17,10 @@ from backend.outlets import service
 from backend.outlets.importer import SEED_FILE, import_file, load_seed_outlets
 from backend.outlets.places import great_circle_km
 from backend.outlets.tables import Outlet
-from backend.settings import PROJECT_ROOT
+from tests.shared_data import SHARED_DATA
 
 pytestmark = pytest.mark.profiles
-SHARED_CSV = PROJECT_ROOT.parent / "shared" / "data" / "outlets.csv"
+SHARED_CSV = SHARED_DATA / "outlets.csv"
 NOT_YET = {"zh_Hans": "暂无", "zh_Hant": "暫無", "en": "Not yet available"}
 
 
