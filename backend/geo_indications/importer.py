@@ -7,7 +7,8 @@ are: the CNIPA announcements' JSON array (`product_name`, `province`, `city`, `d
 Every row is checked before anything is written; a file with a bad row is refused whole, each
 problem reported by line (CSV, JSON Lines) or by entry (the JSON array, from 0). Valid files are
 written in batches of 500, each in one write transaction, upserted by the natural key
-(name|province code), so importing the same file again changes nothing.
+(name|province code), so importing the same file again changes nothing. A new product's search
+terms are written with it (search.py); a product's terms are replaced only when its name changes.
 
 Regions are names (陕西省 or 陕西) or 6-digit codes, resolved with backend.core.regions. A
 province that cannot be resolved refuses the row; a prefecture (or county) that cannot be found
@@ -29,6 +30,7 @@ from pypinyin import lazy_pinyin
 
 from backend.core import regions
 from backend.core.database import write_transaction
+from backend.geo_indications import search
 from backend.geo_indications.categories import SOURCE_CATEGORIES, Category, category_from_name
 from backend.geo_indications.tables import GIProduct
 
@@ -280,6 +282,7 @@ async def write_rows(
             new = [values for values in batch if values["natural_key"] not in existing]
             if new:
                 await GIProduct.insert(*(GIProduct(**values) for values in new))
+            renamed: dict[int, str] = {}
             for values in batch:
                 old = existing.get(values["natural_key"])
                 if old is None:
@@ -290,8 +293,25 @@ async def write_rows(
                 await GIProduct.update(
                     {**values, GIProduct.updated_at: dt.datetime.now(dt.UTC)}
                 ).where(GIProduct.id == old["id"])
+                if old["name"] != values["name"]:
+                    renamed[old["id"]] = old["name"]
                 result.updated += 1
             result.created += len(new)
+            # The search terms: of the new products, and again of a renamed one only.
+            to_index = (
+                await GIProduct.select(GIProduct.id, GIProduct.name).where(
+                    GIProduct.natural_key.is_in([values["natural_key"] for values in new])
+                )
+                if new
+                else []
+            )
+            to_index += [
+                {"id": product_id, "name": values["name"]}
+                for values in batch
+                for product_id in [existing.get(values["natural_key"], {}).get("id")]
+                if product_id in renamed
+            ]
+            await search.index_products([(row["id"], row["name"]) for row in to_index], renamed)
         progress(len(batch))
     return result
 

@@ -1,7 +1,7 @@
 """The GI directory: browse counts, the paged list, one record, and the seed.
 
-Search is a plain substring match on the name and its pinyin for now; pinyin initials and
-polyphonic place names come with backend/geo_indications/pinyin.py.
+A query is searched by backend/geo_indications/search.py (characters, pinyin, initials, mixed,
+category words), with suggestions when it finds nothing.
 """
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import msgspec
 from piccolo.query.methods.select import Count
 
 from backend.core import regions
+from backend.geo_indications import search
 from backend.geo_indications.importer import CNIPA_SOURCE, import_file
 from backend.geo_indications.schemas import (
     PlaceCount,
@@ -27,8 +29,10 @@ SEED_FILE = Path(__file__).parent / "seed" / "gi-products.jsonl"
 
 
 async def load_seed() -> int:
-    """Load the seed (seed/README.md) into an empty directory; returns the products created."""
+    """Load the seed (seed/README.md) into an empty directory; returns the products created.
+    Products of a database from before the search index get their terms here too."""
     if await GIProduct.count() > 0:
+        await search.index_unindexed_products()
         return 0
     result = await import_file(SEED_FILE, default_source=CNIPA_SOURCE)
     if result.problems:
@@ -50,11 +54,8 @@ def place_of(province_code: str, prefecture_code: str) -> str:
     return " ".join(names)
 
 
-def _filters(q: str, province: str, prefecture: str, category: str) -> list:
+def _filters(province: str, prefecture: str, category: str) -> list:
     where = []
-    if q:
-        pattern = f"%{q}%"
-        where.append(GIProduct.name.like(pattern) | GIProduct.pinyin.like(pattern.lower()))
     if province:
         where.append(GIProduct.province_code == province)
     if prefecture:
@@ -65,7 +66,7 @@ def _filters(q: str, province: str, prefecture: str, category: str) -> list:
 
 
 def clean_query(q: str) -> str:
-    """The query as matched: spaces folded; % and _ taken out (they are LIKE's wildcards)."""
+    """The query as searched: spaces folded, % and _ taken out, at most `MAX_QUERY` characters."""
     return " ".join(q.replace("%", " ").replace("_", " ").split())[:MAX_QUERY]
 
 
@@ -93,14 +94,67 @@ async def prefecture_counts(province: str) -> list[PlaceCount]:
 
 
 async def category_counts(province: str = "", prefecture: str = "") -> dict[str, int]:
-    return await _counts(GIProduct.category, _filters("", province, prefecture, ""))
+    return await _counts(GIProduct.category, _filters(province, prefecture, ""))
+
+
+def _summary(row: dict) -> ProductSummary:
+    return ProductSummary(
+        id=row["id"],
+        name=row["name"],
+        pinyin=row["pinyin"],
+        category=row["category"],
+        place=place_of(row["province_code"], row["prefecture_code"]),
+    )
+
+
+async def search_products(
+    query: str, page: int = 1, province: str = "", prefecture: str = "", category: str = ""
+) -> search.SearchResults:
+    """A page of the products the query finds (search.py's order) within the filters given;
+    suggestions when it finds none."""
+    query = clean_query(query)
+    filters = {"province_code": province, "prefecture_code": prefecture, "category": category}
+    rows = await search.matching_rows(query, filters)
+    start = (page - 1) * PAGE_SIZE
+    found = search.SearchResults(
+        products=[_summary(row) for row in rows[start : start + PAGE_SIZE]],
+        total=len(rows),
+        page=page,
+        has_previous=page > 1,
+        has_next=len(rows) > start + PAGE_SIZE,
+    )
+    if rows or not query:
+        return found
+    return await _with_suggestions(found, query)
+
+
+async def _with_suggestions(found: search.SearchResults, query: str) -> search.SearchResults:
+    runs = search.pinyin.query_runs(query)
+    pairs = [
+        search.pinyin.CHARACTERS + run.text[i : i + 2]
+        for run in runs
+        if not run.letters
+        for i in range(len(run.text) - 1)
+    ]
+    word = search.product_word(query, await search.term_counts(pairs))
+    elsewhere = await search.elsewhere_rows(word) if word else []
+    return msgspec.structs.replace(
+        found,
+        nearest=[_summary(row) for row in await search.nearest_rows(query)],
+        product_word=word if elsewhere else "",
+        elsewhere=[_summary(row) for row in elsewhere[: search.SUGGESTIONS]],
+        elsewhere_total=len(elsewhere),
+    )
 
 
 async def find_products(
     q: str = "", province: str = "", prefecture: str = "", category: str = "", page: int = 1
-) -> ProductList:
-    """A page of products matching every filter given, by name (pinyin order)."""
-    where = _filters(clean_query(q), province, prefecture, category)
+) -> ProductList | search.SearchResults:
+    """A page of products matching every filter given: by the search's order when there is a
+    query, else by name (pinyin order)."""
+    if clean_query(q):
+        return await search_products(q, page, province, prefecture, category)
+    where = _filters(province, prefecture, category)
     count_query = GIProduct.count()
     rows_query = (
         GIProduct.select(
@@ -120,16 +174,7 @@ async def find_products(
         count_query = count_query.where(condition)
         rows_query = rows_query.where(condition)
     rows = await rows_query
-    products = [
-        ProductSummary(
-            id=row["id"],
-            name=row["name"],
-            pinyin=row["pinyin"],
-            category=row["category"],
-            place=place_of(row["province_code"], row["prefecture_code"]),
-        )
-        for row in rows[:PAGE_SIZE]
-    ]
+    products = [_summary(row) for row in rows[:PAGE_SIZE]]
     return ProductList(
         products=products,
         total=await count_query,

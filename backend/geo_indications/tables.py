@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from piccolo.columns import Boolean, Date, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -50,3 +50,19 @@ class GIProduct(
     authorised_users = Integer(default=0, help_text="How many producers may use the special mark.")
     source = Text(help_text="Where the record came from.")
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class GISearchTerm(
+    Table,
+    help_text="The GI search index (search.py): one row per product and each term of its name "
+    "(pinyin.index_terms); indexed on (term, product).",
+):
+    term = Varchar(length=32, help_text="c: characters, i: initials, p: pinyin (pinyin.py).")
+    product = ForeignKey(references=GIProduct, on_delete=OnDelete.cascade, index=True)
+
+
+class GITermCount(
+    Table, help_text="How many GI products hold a search term: a search reads its rarest term."
+):
+    term = Varchar(length=32, unique=True)
+    products = Integer(default=0, help_text="Products holding it; may run high, never low.")
