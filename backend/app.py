@@ -49,6 +49,7 @@ from backend.core.static_assets import (
 )
 from backend.core.templating import configure_jinja
 from backend.geo_indications.routes import GIController
+from backend.geo_indications.saved_routes import saved_packs
 from backend.geo_indications.site_search import GI_PRODUCTS
 from backend.guides.routes import GuideController
 from backend.guides.site_search import GUIDES
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             GuideController,
             StaffGuideController,
             GIController,
+            saved_packs,
             OutletController,
             healthz,
             readyz,

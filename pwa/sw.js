@@ -9,6 +9,9 @@ const PAGES_CACHE = `iph-pages-${SHELL_VERSION}`;
 const GUIDES_CACHE = "iph-guides";
 const GUIDE = /^\/guides\/(?!saved$)[a-z0-9-]+$/;
 const GUIDES_SECTION = ["/guides", "/guides/saved"];
+// Saved provinces (gi.js fills them): kept as guides are, across app updates.
+const GI_PACK = "iph-gi-";
+const GI_PAGE = /^\/(gi(\/\d+)?|saved)$/;
 let readingLang = null; // Content-Language of the last page from the network
 const networkFailed = new Map(); // guide path → promise: did its last navigation find no network?
 const PRECACHE_URLS = __PRECACHE_URLS__;
@@ -34,7 +37,7 @@ self.addEventListener("activate", (event) => {
     // Delete this app's caches of other versions; leave anything not ours alone.
     await Promise.all(names
       .filter((name) => name.startsWith("iph-")
-        && ![SHELL_CACHE, PAGES_CACHE, GUIDES_CACHE].includes(name))
+        && ![SHELL_CACHE, PAGES_CACHE, GUIDES_CACHE].includes(name) && !name.startsWith(GI_PACK))
       .map((name) => caches.delete(name)));
     if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
     await self.clients.claim();
@@ -113,15 +116,25 @@ async function fetchGuide(event, cache, path) {
 
 // Guides: stale-while-revalidate. The kept copy at once, if in the language being read, while
 // the network refreshes it; else the network, the kept copy, the offline page.
-async function guidePage(event) {
-  const path = new URL(event.request.url).pathname;
-  const cache = await caches.open(GUIDES_CACHE);
+async function guidePage(event, cacheName = GUIDES_CACHE, path = new URL(event.request.url).pathname) {
+  const cache = await caches.open(cacheName);
   const kept = await cache.match(path);
   const fresh = fetchGuide(event, cache, path);
   networkFailed.set(path, fresh.then((response) => !response));
   event.waitUntil(fresh);
   if (kept && [null, kept.headers.get("Content-Language")].includes(readingLang)) return kept;
   return (await fresh) || kept || (await caches.match(OFFLINE_URL)) || Response.error();
+}
+
+// A GI page (or /saved) of a saved province: as a guide; any other, as a page.
+async function giPage(event) {
+  const { pathname, search } = new URL(event.request.url);
+  for (const name of (await caches.keys()).filter((key) => key.startsWith(GI_PACK))) {
+    if (await (await caches.open(name)).match(pathname + search)) {
+      return guidePage(event, name, pathname + search);
+    }
+  }
+  return networkFirstPage(event);
 }
 
 // Shell files carry their content hash in the URL: cache first is safe.
@@ -147,6 +160,8 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (request.mode === "navigate" && GUIDE.test(url.pathname)) {
     event.respondWith(guidePage(event));
+  } else if (request.mode === "navigate" && GI_PAGE.test(url.pathname)) {
+    event.respondWith(giPage(event));
   } else if (request.mode === "navigate") {
     event.respondWith(networkFirstPage(event));
   } else if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/icons/")) {

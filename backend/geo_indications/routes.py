@@ -8,13 +8,14 @@ from urllib.parse import urlencode
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from litestar.response import Response, Template
 
 from backend.core import i18n, regions
 from backend.core.htmx import VARY_ON_HTMX, wants_fragment
 from backend.core.i18n import lazy_marker as N_
-from backend.geo_indications import service
+from backend.geo_indications import offline, service
 from backend.geo_indications.categories import Category
+from backend.geo_indications.schemas import ProvincePack
 
 CATEGORY_NAMES = {
     Category.tea: N_("Tea"),
@@ -120,4 +121,16 @@ class GIController(Controller):
         return Template(
             "geo_indications/product.html",
             context={"product": page, "category_name": category_name, "route_name": route_name},
+        )
+
+    @get("/packs/{file_name:str}", name="gi-pack")
+    async def pack(self, file_name: FromPath[str]) -> Response[ProvincePack]:
+        """/gi/packs/<province code>.json: what "Save this province for offline" downloads."""
+        code, dot_json, rest = file_name.partition(".json")
+        pack = await offline.province_pack(code) if dot_json and not rest else None
+        if pack is None:
+            raise NotFoundException
+        # In the person's language, asked again each time.
+        return Response(
+            pack, headers={"Cache-Control": "no-cache", "Vary": "Cookie, Accept-Language"}
         )

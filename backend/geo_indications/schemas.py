@@ -52,3 +52,31 @@ class ProductPage(msgspec.Struct, frozen=True):
     how_to_apply: str | None
     authorised_users: int
     source: str
+
+
+class PackPage(msgspec.Struct, frozen=True):
+    url: str
+    bytes: int  # estimated download size, compressed (offline.py)
+
+
+class PackProduct(msgspec.Struct, frozen=True):
+    """A product as the phone searches it offline (gi.js): by characters, pinyin, initials."""
+
+    id: int
+    name: str
+    url: str
+    readings: list[str]  # pinyin.readings(name): syllables spaced, the likeliest first
+    initials: list[str]  # the first letter of each syllable of each reading, distinct
+
+
+class ProvincePack(msgspec.Struct, frozen=True):
+    """GET /gi/packs/{province}.json: what "Save this province for offline" downloads."""
+
+    province_code: str
+    province: str
+    locale: str
+    lang: str
+    compression: str  # what the byte counts measure: "gzip" (an upper bound for brotli)
+    total_bytes: int
+    pages: list[PackPage]  # the list pages first, then the records
+    products: list[PackProduct]
