@@ -158,6 +158,24 @@ def import_gi(app: Litestar, file: Path) -> None:
     )
 
 
+@import_group.command(
+    "gi-users",
+    help="Import authorised users of GI special marks: CSV or JSON Lines (docs/import-gi.md).",
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_gi_users(app: Litestar, file: Path) -> None:
+    from backend.geo_indications.authorised_users import read_rows, write_rows
+
+    rows, problems = asyncio.run(_with_engine(app, read_rows(file)))
+    for problem in problems:
+        click.echo(f"{file}: {problem}", err=True)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s): nothing was imported")
+    with click.progressbar(length=len(rows), label=f"importing {file.name}") as bar:
+        result = asyncio.run(_with_engine(app, write_rows(rows, bar.update)))
+    click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+
+
 CLI_META_CLIENT = "cli"
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from backend.auth import service as auth_service
 from backend.auth.tables import Account
+from backend.geo_indications.authorised_users import load_demo_users
 from backend.geo_indications.service import load_seed as load_gi_seed
 from backend.guides.service import import_guides
 from backend.inquiries.demo import load_demo_records
@@ -30,5 +31,6 @@ async def load_demo_data(today: dt.date | None = None, marks_dir: Path | None = 
     created += await load_demo_records(applicant.id, today, marks_dir)
     created += (await import_guides()).new_versions
     created += await load_gi_seed()
+    created += await load_demo_users()  # after the products they belong to
     created += await load_seed_outlets()
     return created

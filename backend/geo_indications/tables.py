@@ -66,3 +66,27 @@ class GITermCount(
 ):
     term = Varchar(length=32, unique=True)
     products = Integer(default=0, help_text="Products holding it; may run high, never low.")
+
+
+class AuthorisedUser(
+    Table,
+    help_text="A producer approved to use a GI's special mark, as the public register lists it: "
+    "the name and credit code the announcement gives, nothing more.",
+):
+    natural_key = Varchar(
+        length=40,
+        unique=True,
+        help_text="product id|credit code: what an import upserts by (authorised_users.py).",
+    )
+    product = ForeignKey(references=GIProduct, index=True)
+    producer = Varchar(length=200, help_text="The producer's name, as the register gives it.")
+    credit_code = Varchar(
+        length=18, index=True, help_text="Unified social credit code, canonical (credit_code.py)."
+    )
+    approved_on = Date(null=True, default=None, help_text="Since when it may use the mark.")
+    announcement = Text(null=True, default=None, help_text="The approval announcement, as given.")
+    is_demo = Boolean(
+        default=False, help_text="A made-up demo entry; every page that shows it says so."
+    )
+    source = Text(help_text="Where the entry came from.")
+    updated_at = Timestamptz(default=TimestamptzNow())

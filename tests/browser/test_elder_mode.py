@@ -40,6 +40,7 @@ PUBLIC_ENTRY_PAGES = (
     "/guides",
     "/guides/saved",
     "/gi",
+    "/gi/check?code=" + quote("91510100DEM0000014"),
     "/records?q=" + quote("一种"),
     "/search?q=" + quote("年费"),
     "/signin",
