@@ -13,7 +13,7 @@ from litestar.response import Response, Template
 from backend.core import i18n, regions
 from backend.core.htmx import VARY_ON_HTMX, wants_fragment
 from backend.core.i18n import lazy_marker as N_
-from backend.geo_indications import offline, service
+from backend.geo_indications import check, offline, service
 from backend.geo_indications.categories import Category
 from backend.geo_indications.schemas import ProvincePack
 
@@ -120,7 +120,26 @@ class GIController(Controller):
             raise NotFoundException
         return Template(
             "geo_indications/product.html",
-            context={"product": page, "category_name": category_name, "route_name": route_name},
+            context={
+                "product": page,
+                "users": await check.users_of(product_id),
+                "category_name": category_name,
+                "route_name": route_name,
+            },
+        )
+
+    @get("/check", name="gi-check")
+    async def authenticity_check(
+        self, request: Request, code: FromQuery[str | None] = None
+    ) -> Template:
+        """Is the producer with this credit code an authorised user? (GET: works without
+        JavaScript; htmx swaps the form and its answer.)"""
+        answer = await check.check_code(code) if code is not None else None
+        template = "_check.html" if wants_fragment(request) else "check.html"
+        return Template(
+            f"geo_indications/{template}",
+            context={"answer": answer, "typed": answer.typed if answer else ""},
+            headers={"Vary": VARY_ON_HTMX},
         )
 
     @get("/packs/{file_name:str}", name="gi-pack")

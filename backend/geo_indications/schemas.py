@@ -80,3 +80,32 @@ class ProvincePack(msgspec.Struct, frozen=True):
     total_bytes: int
     pages: list[PackPage]  # the list pages first, then the records
     products: list[PackProduct]
+
+
+class AuthorisedUserEntry(msgspec.Struct, frozen=True):
+    """One producer of the register, with the GI it may use the special mark of."""
+
+    product_id: int
+    product_name: str
+    producer: str
+    approved_on: dt.date | None
+    announcement: str | None
+    is_demo: bool
+
+
+class CodeCheck(msgspec.Struct, frozen=True):
+    """The answer of /gi/check: `error` (the code is mistyped), else the register's entries for
+    the code (none: not an authorised user of any GI we hold)."""
+
+    typed: str
+    code: str = ""
+    error: str = ""
+    entries: list[AuthorisedUserEntry] = []
+
+
+class ProductUsers(msgspec.Struct, frozen=True):
+    """The first entries of a product's authorised users, and how many there are."""
+
+    entries: list[AuthorisedUserEntry]
+    total: int
+    demo: int

@@ -30,7 +30,6 @@ NOT_BUILT_YET = {
     "/my/matters": "issue 12, matters",
     "/my/certificates": "issue 12, e-certificates: home tile 'E-certificates'",
     "/verify/ABC": "issue 12, e-certificates",
-    "/gi/check": "issue 11, geographical indications",
     "/disclosure": "issue 13, service reviews: home tile 'Rate our service'",
     "/my/reviews": "issue 13, service reviews",
     "/rate/ABC": "issue 13, service reviews",
