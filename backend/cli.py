@@ -127,12 +127,8 @@ def import_outlets(app: Litestar, file: Path) -> None:
     from backend.outlets.importer import read_rows, write_rows
 
     rows, problems = read_rows(file)
-    for problem in problems:
-        click.echo(f"{file}:{problem.line}: {problem.message}", err=True)
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s): nothing was imported")
-    with click.progressbar(length=len(rows), label=f"importing {file.name}") as bar:
-        result = asyncio.run(_with_engine(app, write_rows(rows, bar.update)))
+    lines = [f"{file}:{problem.line}: {problem.message}" for problem in problems]
+    result = _write_checked_rows(app, file, rows, lines, write_rows)
     click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
 
 
@@ -144,12 +140,8 @@ def import_gi(app: Litestar, file: Path) -> None:
     from backend.geo_indications.importer import read_rows, write_rows
 
     rows, problems, unresolved = read_rows(file)
-    for problem in problems:
-        click.echo(f"{file}: {problem}", err=True)
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s): nothing was imported")
-    with click.progressbar(length=len(rows), label=f"importing {file.name}") as bar:
-        result = asyncio.run(_with_engine(app, write_rows(rows, bar.update)))
+    lines = [f"{file}: {problem}" for problem in problems]
+    result = _write_checked_rows(app, file, rows, lines, write_rows)
     for place in unresolved:
         click.echo(f"{file}: {place.unit} {place.line}: {place.message!r} not found", err=True)
     click.echo(
@@ -167,13 +159,22 @@ def import_gi_users(app: Litestar, file: Path) -> None:
     from backend.geo_indications.authorised_users import read_rows, write_rows
 
     rows, problems = asyncio.run(_with_engine(app, read_rows(file)))
-    for problem in problems:
-        click.echo(f"{file}: {problem}", err=True)
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s): nothing was imported")
-    with click.progressbar(length=len(rows), label=f"importing {file.name}") as bar:
-        result = asyncio.run(_with_engine(app, write_rows(rows, bar.update)))
+    lines = [f"{file}: {problem}" for problem in problems]
+    result = _write_checked_rows(app, file, rows, lines, write_rows)
     click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+
+
+def _write_checked_rows(
+    app: Litestar, file: Path, rows: list, problem_lines: list[str], write_rows
+):
+    """An import after its rows were checked: any problem refuses the whole file (each line
+    printed), else the rows are written behind a progress bar."""
+    for line in problem_lines:
+        click.echo(line, err=True)
+    if problem_lines:
+        raise click.ClickException(f"{len(problem_lines)} problem(s): nothing was imported")
+    with click.progressbar(length=len(rows), label=f"importing {file.name}") as bar:
+        return asyncio.run(_with_engine(app, write_rows(rows, bar.update)))
 
 
 CLI_META_CLIENT = "cli"
