@@ -75,8 +75,9 @@ DOMAIN_TEMPLATE_GLOBALS = {"stage_view_of": stage_view, "kind_name": kind_name}
 SEARCH_SOURCES = (SERVICES, GUIDES, RECORDS, GI_PRODUCTS, OUTLETS)
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
-# Public pages served from the page cache (their routes say `cache=`): record pages.
-CACHED_PAGE_PREFIXES = ("/records/",)
+# Public pages served from the page cache (their routes say `cache=`): record pages and GI
+# products' pages.
+CACHED_PAGE_PREFIXES = ("/records/", "/gi/")
 # File stores whose expired entries the scheduler purges (Redis expires keys itself).
 FILE_STORES = ("sessions", "rate_limit", "challenges", "codes", page_cache.PAGE_CACHE_STORE)
 

@@ -138,10 +138,13 @@ def import_outlets(app: Litestar, file: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_gi(app: Litestar, file: Path) -> None:
     from backend.geo_indications.importer import read_rows, write_rows
+    from backend.geo_indications.routes import forget_product_pages
 
     rows, problems, unresolved = read_rows(file)
     lines = [f"{file}: {problem}" for problem in problems]
     result = _write_checked_rows(app, file, rows, lines, write_rows)
+    if result.updated:  # the cached pages of the products it changed (of all: imports are rare)
+        asyncio.run(forget_product_pages(app))
     for place in unresolved:
         click.echo(f"{file}: {place.unit} {place.line}: {place.message!r} not found", err=True)
     click.echo(
@@ -157,10 +160,13 @@ def import_gi(app: Litestar, file: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_gi_users(app: Litestar, file: Path) -> None:
     from backend.geo_indications.authorised_users import read_rows, write_rows
+    from backend.geo_indications.routes import forget_product_pages
 
     rows, problems = asyncio.run(_with_engine(app, read_rows(file)))
     lines = [f"{file}: {problem}" for problem in problems]
     result = _write_checked_rows(app, file, rows, lines, write_rows)
+    if result.created or result.updated:  # product pages list their users
+        asyncio.run(forget_product_pages(app))
     click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
 
 

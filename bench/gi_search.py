@@ -10,9 +10,10 @@ importer writes the search terms). Each engine runs in a child process, as bench
 does: the app reads its database from the environment when it is imported.
 
 Each search mode is a list of real queries made from the seed's names; every query runs
-`--repeat` times. "database" is `search.find_candidates`: the two statements (term counts, then
-the candidate rows) on one connection; "whole" is `service.search_products` (the candidates
-confirmed with pinyin.matches, ordered, paged, and suggestions when nothing is found), no HTTP.
+`--repeat` times. "database" is `at_database`: the two statements of `search.find_candidates`
+(term counts, then the candidate rows), and for a category word the two of
+`search.category_page`; "whole" is `service.search_products` (the candidates confirmed with
+pinyin.matches, ordered, paged, and suggestions when nothing is found), no HTTP.
 Prints a Markdown table; bench/README.md ("GI search") holds the figures.
 """
 
@@ -60,6 +61,17 @@ def queries_by_mode(names: list[str], per_mode: int) -> dict[str, list[str]]:
     }
 
 
+async def at_database(query: str) -> None:
+    """The search's statements for the first page: the term counts and candidate rows, and for
+    a category word the category's count and first page."""
+    from backend.geo_indications import search, service
+
+    await search.find_candidates(query, {})
+    category = search.category_of_word(query)
+    if category is not None:
+        await search.category_page(category, {}, [], 0, service.PAGE_SIZE)
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     at = lambda share: ordered[min(len(ordered) - 1, int(share * len(ordered)))]  # noqa: E731
@@ -82,7 +94,7 @@ async def run_engine(args: argparse.Namespace) -> dict:
         migrated = await run_forwards(app_name="all")
     assert migrated.success, log.getvalue()
     from backend.core.database import close_engine, open_engine
-    from backend.geo_indications import search, service
+    from backend.geo_indications import service
     from backend.geo_indications.tables import GIProduct, GISearchTerm
 
     await open_engine(GIProduct._meta.db)  # as the app does: the pool, SQLite's read connections
@@ -95,8 +107,8 @@ async def run_engine(args: argparse.Namespace) -> dict:
     for mode, queries in queries_by_mode(names, args.queries).items():
         database, whole, found = [], [], []
         for query in queries:
-            await search.find_candidates(query, {})  # warm
-            database += await timed(lambda q=query: search.find_candidates(q, {}), args.repeat)
+            await at_database(query)  # warm
+            database += await timed(lambda q=query: at_database(q), args.repeat)
             whole += await timed(lambda q=query: service.search_products(q), args.repeat)
             found.append((await service.search_products(query)).total)
         figures[mode] = {

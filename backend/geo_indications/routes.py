@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, get
+from litestar import Controller, Litestar, MediaType, Request, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Response, Template
 
-from backend.core import i18n, regions
+from backend.core import i18n, page_cache, regions
 from backend.core.htmx import VARY_ON_HTMX, wants_fragment
 from backend.core.i18n import lazy_marker as N_
 from backend.geo_indications import check, offline, service
@@ -35,6 +35,20 @@ ROUTE_NAMES = {
     "collective_mark": N_("Geographical-indication collective mark"),
     "certification_mark": N_("Geographical-indication certification mark"),
 }
+
+
+def product_page_path(product_id: int) -> str:
+    return f"/gi/{product_id}"
+
+
+async def forget_product_pages(app: Litestar, product_ids: list[int] | None = None) -> None:
+    """The record pages of these products (None: of every product) are served fresh from now
+    on: the GI and authorised-user imports call this after writing."""
+    store = app.stores.get(page_cache.PAGE_CACHE_STORE)
+    if product_ids is None:
+        await store.delete_all()
+        return
+    await page_cache.forget(store, [product_page_path(product_id) for product_id in product_ids])
 
 
 def category_name(code: str) -> str:
@@ -113,7 +127,13 @@ class GIController(Controller):
             "geo_indications/index.html", context=context, headers={"Vary": VARY_ON_HTMX}
         )
 
-    @get("/{product_id:int}", name="gi-product")
+    @get(
+        "/{product_id:int}",
+        name="gi-product",
+        cache=page_cache.PAGE_LIFETIME_SECONDS,
+        opt={"exclude_from_csrf": True},
+        media_type=MediaType.HTML,  # else Litestar guesses it from the file name on every miss
+    )
     async def product(self, product_id: FromPath[int]) -> Template:
         page = await service.product_page(product_id)
         if page is None:

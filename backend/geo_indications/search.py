@@ -16,8 +16,9 @@ are found as written, and browsing by province → prefecture finds the rest; re
 double the terms a product holds.
 
 A query that is a category word (`CATEGORY_WORDS`: English words and the category's name in the
-three locales) lists that category too, read by the indexed category column, after the products
-whose names match. Order: the name itself first, then names (or readings) it begins, then the
+three locales) lists that category too, after the products whose names match: counted and paged
+in SQL on the (category, pinyin, id) index (`category_page`), so "rice" reads a page of rows, not
+the category's thousand. Order: the name itself first, then names (or readings) it begins, then the
 others by pinyin. No result gives suggestions (`suggest`): names sharing the most of the query's
 characters (五长大米 → 五常大米), or for letters the longest prefix of them that finds something
 (wuchangdamj → 五常大米), and the product word the query ends in (大米, 茶, 苹果) elsewhere.
@@ -129,40 +130,55 @@ def _candidates_sql(by_rarity: list[list[str]]) -> tuple[str, list[str]]:
     return " UNION ".join(parts), args
 
 
-async def find_candidates(
-    query: str, filters: dict[str, str]
-) -> tuple[list[dict[str, Any]], bool, Category | None]:
-    """(rows of the candidate products, `named` when found by the name's terms; whether those
-    still need `pinyin.matches`; the category the query names). Two statements: the counts,
-    then the rows (outside a transaction: SQLite's read connections and PostgreSQL's pool
-    serve them)."""
+async def find_candidates(query: str, filters: dict[str, str]) -> tuple[list[dict[str, Any]], bool]:
+    """(rows of the products whose names' terms the query holds; whether those still need
+    `pinyin.matches`). Two statements: the counts, then the rows (outside a transaction:
+    SQLite's read connections and PostgreSQL's pool serve them)."""
     runs = pinyin.query_runs(query)
     alternatives = pinyin.query_terms(query)
-    category = category_of_word(query)
     counts = await term_counts(term for alternative in alternatives for term in alternative)
     held = [alt for alt in alternatives if alt and all(term in counts for term in alt)]
+    if not held:
+        return [], False
     by_rarity = [sorted(alt, key=lambda term: (counts[term], term)) for alt in held]
-    sql, sub_args = _candidates_sql(by_rarity) if by_rarity else ("", [])
-    named = f"id IN ({sql})" if sql else "1 = 0"
-    where, args = [named], list(sub_args)
-    if category is not None:
-        where.append("category = {}")
-        args.append(str(category))
-    if not sql and category is None:
-        return [], False, category
-    conditions = ["(" + " OR ".join(where) + ")"]
+    sql, args = _candidates_sql(by_rarity)
+    conditions = [f"id IN ({sql})"]
     for column, value in filters.items():
         if value:
             conditions.append(f"{column} = {{}}")
             args.append(value)
     rows = await GIProduct.raw(
-        f"SELECT {_COLUMNS}, CASE WHEN {named} THEN 1 ELSE 0 END AS named"
-        " FROM gi_product WHERE " + " AND ".join(conditions),
-        *sub_args,
-        *args,
+        f"SELECT {_COLUMNS} FROM gi_product WHERE " + " AND ".join(conditions), *args
     )
-    needs_check = not all(_is_exact(alt, runs) for alt in held)
-    return rows, needs_check, category
+    return rows, not all(_is_exact(alt, runs) for alt in held)
+
+
+async def category_page(
+    category: Category, filters: dict[str, str], leaving_out: list[int], offset: int, limit: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """(how many products of the category the filters hold, less `leaving_out`; a page of them
+    by pinyin). Counted and paged in SQL on the (category, pinyin, id) index: a category word
+    lists up to a thousand products, and only a page of them is read."""
+    conditions, args = ["category = {}"], [str(category)]
+    for column, value in filters.items():
+        if value:
+            conditions.append(f"{column} = {{}}")
+            args.append(value)
+    if leaving_out:
+        conditions.append(f"id NOT IN ({', '.join(['{}'] * len(leaving_out))})")
+        args.extend(leaving_out)
+    where = " AND ".join(conditions)
+    counted = await GIProduct.raw(f"SELECT COUNT(*) AS total FROM gi_product WHERE {where}", *args)
+    if limit <= 0:
+        return counted[0]["total"], []
+    rows = await GIProduct.raw(
+        f"SELECT {_COLUMNS} FROM gi_product WHERE {where}"
+        " ORDER BY pinyin, id LIMIT {} OFFSET {}",
+        *args,
+        limit,
+        offset,
+    )
+    return counted[0]["total"], rows
 
 
 def rank(row: dict[str, Any], query: str, runs: list[pinyin.Run]) -> int:
@@ -185,15 +201,15 @@ def rank(row: dict[str, Any], query: str, runs: list[pinyin.Run]) -> int:
 
 
 async def matching_rows(query: str, filters: dict[str, str]) -> list[dict[str, Any]]:
-    """Every product the query finds, in the search's order."""
-    rows, needs_check, category = await find_candidates(query, filters)
+    """Every product whose name the query finds, in the search's order (a category the query
+    names is listed after them, by `category_page`)."""
+    rows, needs_check = await find_candidates(query, filters)
     runs = pinyin.query_runs(query)
-    found = []
-    for row in rows:
-        if row["named"] and (not needs_check or pinyin.matches(row["name"], query)):
-            found.append((rank(row, query, runs), row))
-        elif row["category"] == category:
-            found.append((3, row))
+    found = [
+        (rank(row, query, runs), row)
+        for row in rows
+        if not needs_check or pinyin.matches(row["name"], query)
+    ]
     found.sort(key=lambda item: (item[0], item[1]["pinyin"], item[1]["id"]))
     return [row for _, row in found]
 

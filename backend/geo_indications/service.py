@@ -25,7 +25,12 @@ from backend.geo_indications.tables import GIProduct
 
 PAGE_SIZE = 20
 MAX_QUERY = 50
-SEED_FILE = Path(__file__).parent / "seed" / "gi-products.jsonl"
+SEED_DIR = Path(__file__).parent / "seed"
+# The CNIPA announcements' facts, then the team's compilation of the best-known products they
+# lack (seed/README.md), each row with its own source.
+CNIPA_SEED_FILE = SEED_DIR / "gi-products.jsonl"
+COMPILED_SEED_FILE = SEED_DIR / "gi-products-compiled.jsonl"
+SEED_FILES = (CNIPA_SEED_FILE, COMPILED_SEED_FILE)
 
 
 async def load_seed() -> int:
@@ -34,10 +39,13 @@ async def load_seed() -> int:
     if await GIProduct.count() > 0:
         await search.index_unindexed_products()
         return 0
-    result = await import_file(SEED_FILE, default_source=CNIPA_SOURCE)
-    if result.problems:
-        raise RuntimeError(f"the GI seed is refused: {result.problems[:3]}")
-    return result.created
+    created = 0
+    for seed_file in SEED_FILES:
+        result = await import_file(seed_file, default_source=CNIPA_SOURCE)
+        if result.problems:
+            raise RuntimeError(f"the GI seed {seed_file.name} is refused: {result.problems[:3]}")
+        created += result.created
+    return created
 
 
 def _region_name(code: str) -> str | None:
@@ -114,16 +122,28 @@ async def search_products(
     suggestions when it finds none."""
     query = clean_query(query)
     filters = {"province_code": province, "prefecture_code": prefecture, "category": category}
-    rows = await search.matching_rows(query, filters)
+    named = await search.matching_rows(query, filters)
     start = (page - 1) * PAGE_SIZE
+    shown = named[start : start + PAGE_SIZE]
+    total = len(named)
+    listed = search.category_of_word(query)
+    if listed is not None and category in ("", listed):
+        listed_total, listed_rows = await search.category_page(
+            listed,
+            filters,
+            leaving_out=[row["id"] for row in named if row["category"] == listed],
+            offset=max(0, start - len(named)),
+            limit=PAGE_SIZE - len(shown),
+        )
+        shown, total = shown + listed_rows, total + listed_total
     found = search.SearchResults(
-        products=[_summary(row) for row in rows[start : start + PAGE_SIZE]],
-        total=len(rows),
+        products=[_summary(row) for row in shown],
+        total=total,
         page=page,
         has_previous=page > 1,
-        has_next=len(rows) > start + PAGE_SIZE,
+        has_next=total > start + PAGE_SIZE,
     )
-    if rows or not query:
+    if total or not query:
         return found
     return await _with_suggestions(found, query)
 

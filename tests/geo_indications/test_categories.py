@@ -20,6 +20,8 @@ SHARED_CSV = SHARED_DATA / "gi-products.csv"
 EXAMPLES = {
     "西湖龙井茶": Category.tea,
     "汉中仙毫": Category.tea,
+    "安溪铁观音": Category.tea,
+    "文山三七": Category.medicinal,
     "五常大米": Category.grain_and_oil,
     "定边马铃薯": Category.grain_and_oil,
     "永丰茶油": Category.grain_and_oil,  # 茶油, not 茶

@@ -4,35 +4,29 @@ English category words, polyphonic place names, suggestions, pages, and the 10 K
 from __future__ import annotations
 
 import gzip
-import json
-from pathlib import Path
 
 import httpx
 import pytest
 
 from backend.geo_indications import search, service
 from backend.geo_indications.importer import CNIPA_SOURCE, import_file
-from backend.geo_indications.service import SEED_FILE
+from backend.geo_indications.service import SEED_FILES
 from backend.geo_indications.tables import GIProduct, GISearchTerm
 
 pytestmark = pytest.mark.profiles
 
-# Not in the CNIPA file (a GI of 2008 the seed lacks): imported here as a test product.
-WUCHANG = {"name": "五常大米", "province": "黑龙江", "prefecture": "哈尔滨", "source": "test"}
 _seeded = False
 
 
 @pytest.fixture
-async def seed(tmp_path: Path) -> None:
-    """The seed as `iph setup` loads it (the importer writes the terms), and 五常大米."""
+async def seed() -> None:
+    """The seed as `iph setup` loads it (the importer writes the terms); 五常大米 is in the
+    team's compilation."""
     global _seeded
     if _seeded:
         return
-    result = await import_file(SEED_FILE, default_source=CNIPA_SOURCE)
-    assert result.problems == []
-    path = tmp_path / "wuchang.jsonl"
-    path.write_text(json.dumps(WUCHANG, ensure_ascii=False) + "\n", "utf-8")
-    assert (await import_file(path)).problems == []
+    for seed_file in SEED_FILES:
+        assert (await import_file(seed_file, default_source=CNIPA_SOURCE)).problems == []
     await search.index_unindexed_products()  # products another test imported before the index
     _seeded = True
 
@@ -108,8 +102,8 @@ async def test_each_product_holds_its_terms_once_and_reimport_rewrites_none(seed
     product = await GIProduct.select(GIProduct.id).where(GIProduct.name == "五常大米").first()
     before = await GISearchTerm.count().where(GISearchTerm.product == product["id"])
     assert before > 20
-    again = await import_file(SEED_FILE, default_source=CNIPA_SOURCE)
-    assert again.created == 0
+    for seed_file in SEED_FILES:
+        assert (await import_file(seed_file, default_source=CNIPA_SOURCE)).created == 0
     assert await GISearchTerm.count().where(GISearchTerm.product == product["id"]) == before
 
 
