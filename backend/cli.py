@@ -170,6 +170,20 @@ def import_gi_users(app: Litestar, file: Path) -> None:
     click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
 
 
+@import_group.command(
+    "working-days",
+    help="Import holidays and adjusted working days from CSV (docs/import-working-days.md).",
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_working_days(app: Litestar, file: Path) -> None:
+    from backend.working_days.importer import read_rows, write_rows
+
+    rows, problems = read_rows(file)
+    lines = [f"{file}:{problem.line}: {problem.message}" for problem in problems]
+    result = _write_checked_rows(app, file, rows, lines, write_rows)
+    click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+
+
 def _write_checked_rows(
     app: Litestar, file: Path, rows: list, problem_lines: list[str], write_rows
 ):

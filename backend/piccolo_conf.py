@@ -15,5 +15,6 @@ APP_REGISTRY = AppRegistry(
         "backend.guides.piccolo_app",
         "backend.geo_indications.piccolo_app",
         "backend.outlets.piccolo_app",
+        "backend.working_days.piccolo_app",
     ]
 )

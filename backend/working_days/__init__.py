@@ -1,0 +1,1 @@
+"""Working days: the package calendar, the days an administrator adds, and counting them."""
