@@ -50,6 +50,12 @@ def test_the_package_years_are_exactly_those_chinese_calendar_answers_for() -> N
             chinese_calendar.is_workday(dt.date(year, 6, 1))
 
 
+def test_every_day_the_package_carries_is_counted_as_chinese_calendar_says() -> None:
+    first, last = dt.date(PACKAGE_YEARS.start, 1, 1), dt.date(PACKAGE_YEARS.stop - 1, 12, 31)
+    for day in days(first, last):
+        assert is_working_day(day, PACKAGE_ONLY) == chinese_calendar.is_workday(day), day
+
+
 def test_national_day_2025_is_off_and_its_two_adjusted_weekend_days_are_worked() -> None:
     golden_week = days(dt.date(2025, 10, 1), dt.date(2025, 10, 8))
     adjusted = [dt.date(2025, 9, 28), dt.date(2025, 10, 11)]
