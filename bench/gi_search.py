@@ -10,9 +10,9 @@ importer writes the search terms). Each engine runs in a child process, as bench
 does: the app reads its database from the environment when it is imported.
 
 Each search mode is a list of real queries made from the seed's names; every query runs
-`--repeat` times. "database" is `at_database`: the two statements of `search.find_candidates`
-(term counts, then the candidate rows), and for a category word the two of
-`search.category_page`; "whole" is `service.search_products` (the candidates confirmed with
+`--repeat` times. "database" is `at_database`: the statement of `search.find_candidates` (the
+candidate rows), and for a category word the two of `search.category_page`; "whole" is
+`service.search_products` (the candidates confirmed with
 pinyin.matches, ordered, paged, and suggestions when nothing is found), no HTTP.
 Prints a Markdown table; bench/README.md ("GI search") holds the figures.
 """
@@ -62,8 +62,8 @@ def queries_by_mode(names: list[str], per_mode: int) -> dict[str, list[str]]:
 
 
 async def at_database(query: str) -> None:
-    """The search's statements for the first page: the term counts and candidate rows, and for
-    a category word the category's count and first page."""
+    """The search's statements for the first page: the candidate rows, and for a category word
+    the category's count and first page."""
     from backend.geo_indications import search, service
 
     await search.find_candidates(query, {})

@@ -30,7 +30,12 @@ from bench.run import a_record_page, app_env, setup_database
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("factory", nargs="?", default="bench.variants:record_pages_uncached")
-    parser.add_argument("path", nargs="?", default=None, help="default: run.py's record page")
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=None,
+        help="with its query if any (default: run.py's record page)",
+    )
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
@@ -65,10 +70,10 @@ async def request(app, path: str) -> tuple[int, int]:
         "http_version": "1.1",
         "method": "GET",
         "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
+        "path": path.partition("?")[0],
+        "raw_path": path.partition("?")[0].encode(),
         "root_path": "",
-        "query_string": b"",
+        "query_string": path.partition("?")[2].encode(),
         "headers": [(b"host", b"127.0.0.1"), (b"accept-encoding", b"br, gzip")],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),

@@ -47,6 +47,10 @@ FRAGMENT_BUDGET = 10 * KB
 HOME_RATIO_BUDGET = 0.10
 RECORD_CACHED_BUDGET = 0.40
 RECORD_UNCACHED_BUDGET = 0.10
+GI_SEARCH_BUDGET = 0.10
+GI_PRODUCT_CACHED_BUDGET = 0.40
+# A search a person types (characters then initials): terms, candidates, pinyin check, a page.
+GI_SEARCH = "/gi?q=" + urllib.parse.quote("五常dm")
 P99_BUDGET_MS = 50.0
 # The app must not reject the benchmark's own requests.
 RATE_LIMIT_FOR_BENCH = "10000000"
@@ -180,6 +184,15 @@ def a_record_page(var_dir: Path) -> str:
             " GROUP BY record.id ORDER BY count(*) DESC, record.id LIMIT 1"
         ).fetchone()
     return f"/records/{number}"
+
+
+def a_gi_product_page(var_dir: Path) -> str:
+    """The page of 五常大米 (the team's compilation in the seed)."""
+    import sqlite3
+
+    with sqlite3.connect(var_dir / "iph.sqlite3") as db:
+        (product_id,) = db.execute("SELECT id FROM gi_product WHERE name = '五常大米'").fetchone()
+    return f"/gi/{product_id}"
 
 
 def free_port() -> int:
@@ -691,6 +704,9 @@ def render(
         + verdict(within("record, cached", RECORD_CACHED_BUDGET)),
         "record, uncached": "≥ 10% and p99 < 50 ms: "
         + verdict(within("record, uncached", RECORD_UNCACHED_BUDGET)),
+        "GI search": "≥ 10% and p99 < 50 ms: " + verdict(within("GI search", GI_SEARCH_BUDGET)),
+        "GI product, cached": "≥ 40% and p99 < 50 ms: "
+        + verdict(within("GI product, cached", GI_PRODUCT_CACHED_BUDGET)),
         "healthz": "none (shows the app's fixed per-request cost)",
     }
     out = [
@@ -884,6 +900,9 @@ def main() -> None:
             record_page = a_record_page(var_dir)
             name = "record, cached"
             loads.append(measure(settings, server, "main", name, record_page, browser_headers))
+            loads.append(measure(settings, server, "main", "GI search", GI_SEARCH, browser_headers))
+            name, gi_page = "GI product, cached", a_gi_product_page(var_dir)
+            loads.append(measure(settings, server, "main", name, gi_page, browser_headers))
             request_log_lines = server.count_log_lines("backend.request")
             sizes = measure_first_visit(server.port)
             htmx = [t.exchange.path for t in sizes.transfers if t.label == "htmx"]

@@ -135,7 +135,15 @@ def _format_date(value: dt.date, format: str, locale: str) -> str:
 
 
 def format_number(value: int | float | Decimal) -> str:
+    if isinstance(value, int):
+        return _format_integer(value, babel_locale())
     return numbers.format_decimal(value, locale=babel_locale())
+
+
+@lru_cache(maxsize=8192)
+def _format_integer(value: int, locale: Locale) -> str:
+    """Counts recur on every page (a directory's 45 links); Babel takes ~25 µs for each."""
+    return numbers.format_decimal(value, locale=locale)
 
 
 def format_money(value: int | float | Decimal, currency: str = "CNY") -> str:

@@ -79,7 +79,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from pypinyin import Style, lazy_pinyin, pinyin
 
@@ -372,11 +372,18 @@ def matches(name: str, query: str, extra: str = "") -> bool:
     runs = query_runs(query)
     if not runs:
         return False
-    for units in _segments(name) + _segments(extra):
-        for sequence in _sequences(units):
+    for units, sequences in _segment_readings(name) + _segment_readings(extra):
+        for sequence in sequences:
             if any(_takes(units, sequence, start, runs) for start in range(len(units))):
                 return True
     return False
+
+
+@lru_cache(maxsize=8192)
+def _segment_readings(text: str) -> tuple[tuple[list[Unit], list[tuple[str, ...]]], ...]:
+    """Each segment's units and their readings: the costly part of `matches`, and the same each
+    time a name is a candidate (the directory's names fit in the cache)."""
+    return tuple((units, _sequences(units)) for units in _segments(text))
 
 
 def _takes(units: list[Unit], sequence: tuple[str, ...], start: int, runs: list[Run]) -> bool:

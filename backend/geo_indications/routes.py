@@ -83,7 +83,9 @@ def href_maker(current: dict[str, str]):
 class GIController(Controller):
     path = "/gi"
 
-    @get("/", name="gi")
+    # No per-visitor CSRF token: the page's forms are GET, and base.html's need none (as the
+    # record page; core/page_cache.py).
+    @get("/", name="gi", opt={"exclude_from_csrf": True})
     async def directory(
         self,
         request: Request,
@@ -117,12 +119,13 @@ class GIController(Controller):
             return Template(
                 "geo_indications/_results.html", context=context, headers={"Vary": VARY_ON_HTMX}
             )
-        context["places"] = (
-            await service.prefecture_counts(province)
-            if province
-            else await service.province_counts()
-        )
-        context["categories"] = await service.category_counts(province)  # province-wide
+        if not query:  # a search page links to the lists instead (index.html)
+            context["places"] = (
+                await service.prefecture_counts(province)
+                if province
+                else await service.province_counts()
+            )
+            context["categories"] = await service.category_counts(province)  # province-wide
         return Template(
             "geo_indications/index.html", context=context, headers={"Vary": VARY_ON_HTMX}
         )

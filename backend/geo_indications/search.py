@@ -1,24 +1,25 @@
 """GI search: characters, full pinyin, initials, mixtures and category words, fast at the database.
 
-The same design as the records search (backend/inquiries/search.py), scaled down, with plain
-B-tree indexes on SQLite and PostgreSQL alike: `GISearchTerm` holds one row per product and term
-of its name (`pinyin.index_terms`), indexed on (term, product); `GITermCount` counts the products
-holding each term. A query becomes `pinyin.query_terms`' alternative term sets; one statement
-reads the counts of all their terms, a second the candidate rows: for each alternative whose terms
-are all held, the postings of its rarest term whose product also holds the others (one index
-probe each), the alternatives united. Candidates are confirmed with `pinyin.matches` in Python,
-except where the alternative's one term is the match itself (`_is_exact`: a query of one or two
+The same design as the records search (backend/inquiries/search.py), scaled down, with plain B-tree
+indexes on SQLite and PostgreSQL alike: `GISearchTerm` holds one row per product and term of its
+name (`pinyin.index_terms`), indexed on (term, product); `GITermCount` counts the products holding
+each term (the suggestions read it). A query becomes `pinyin.query_terms`' alternative term sets,
+and one statement reads the candidate rows: for each alternative, the postings of its likely rarest
+term (`_rarity`: by its kind and length) whose product also holds the others (one index probe
+each), the alternatives united. Candidates are confirmed with `pinyin.matches` in Python, except
+where the alternative's one term is the match itself (`_is_exact`: a query of one or two
 characters, initials, or pinyin cut at a length the index holds), which spares the long lists a
 one-letter query finds.
 
-Only the product's name is indexed, not its region: place names inside names (西湖龙井, 五常大米)
-are found as written, and browsing by province → prefecture finds the rest; region names would
-double the terms a product holds.
+A query in traditional characters is searched in simplified ones (`simplified`, OpenCC t2s), as
+the names are held. Only the product's name is indexed, not its region: place names inside
+names (西湖龙井, 五常大米) are found as written, and browsing by province → prefecture
+finds the rest; region names would double the terms a product holds.
 
 A query that is a category word (`CATEGORY_WORDS`: English words and the category's name in the
-three locales) lists that category too, after the products whose names match: counted and paged
-in SQL on the (category, pinyin, id) index (`category_page`), so "rice" reads a page of rows, not
-the category's thousand. Order: the name itself first, then names (or readings) it begins, then the
+three locales) lists that category too, after the products whose names match: counted and paged in
+SQL on the (category, pinyin, id) index (`category_page`), so "rice" reads a page of rows, not the
+category's thousand. Order: the name itself first, then names (or readings) it begins, then the
 others by pinyin. No result gives suggestions (`suggest`): names sharing the most of the query's
 characters (五长大米 → 五常大米), or for letters the longest prefix of them that finds something
 (wuchangdamj → 五常大米), and the product word the query ends in (大米, 茶, 苹果) elsewhere.
@@ -30,9 +31,11 @@ import math
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 import msgspec
+import opencc
 
 from backend.core.database import write_transaction
 from backend.geo_indications import pinyin
@@ -84,6 +87,16 @@ class SearchResults(msgspec.Struct, frozen=True):
     elsewhere_total: int = 0
 
 
+@cache
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def simplified(query: str) -> str:
+    """The query in simplified characters, as the names are held: 龍井茶 finds 龙井茶."""
+    return _to_simplified().convert(query)
+
+
 def category_of_word(query: str) -> Category | None:
     folded = " ".join(unicodedata.normalize("NFKC", query).casefold().split())
     return _CATEGORY_OF_WORD.get(folded)
@@ -130,17 +143,26 @@ def _candidates_sql(by_rarity: list[list[str]]) -> tuple[str, list[str]]:
     return " UNION ".join(parts), args
 
 
+# How rare a term is likely to be, per character of its text (a character among ~3,000 in the
+# names, a pinyin letter, an initial among 23): the rarest term of an alternative drives its
+# probe. Counting the terms first would cost a second round trip for little better order.
+_RARITY_PER_CHARACTER = {pinyin.CHARACTERS: 8.0, pinyin.PINYIN: 2.5, pinyin.INITIALS: 3.5}
+
+
+def _rarity(term: str) -> float:
+    kind, text = term[:2], term[2:]
+    return _RARITY_PER_CHARACTER[kind] * len(text)
+
+
 async def find_candidates(query: str, filters: dict[str, str]) -> tuple[list[dict[str, Any]], bool]:
     """(rows of the products whose names' terms the query holds; whether those still need
-    `pinyin.matches`). Two statements: the counts, then the rows (outside a transaction:
-    SQLite's read connections and PostgreSQL's pool serve them)."""
+    `pinyin.matches`). One statement (outside a transaction: SQLite's read connections and
+    PostgreSQL's pool serve it): a round trip costs more than the search itself."""
     runs = pinyin.query_runs(query)
-    alternatives = pinyin.query_terms(query)
-    counts = await term_counts(term for alternative in alternatives for term in alternative)
-    held = [alt for alt in alternatives if alt and all(term in counts for term in alt)]
-    if not held:
+    alternatives = [alt for alt in pinyin.query_terms(query) if alt]
+    if not alternatives:
         return [], False
-    by_rarity = [sorted(alt, key=lambda term: (counts[term], term)) for alt in held]
+    by_rarity = [sorted(alt, key=lambda term: (-_rarity(term), term)) for alt in alternatives]
     sql, args = _candidates_sql(by_rarity)
     conditions = [f"id IN ({sql})"]
     for column, value in filters.items():
@@ -150,7 +172,7 @@ async def find_candidates(query: str, filters: dict[str, str]) -> tuple[list[dic
     rows = await GIProduct.raw(
         f"SELECT {_COLUMNS} FROM gi_product WHERE " + " AND ".join(conditions), *args
     )
-    return rows, not all(_is_exact(alt, runs) for alt in held)
+    return rows, not all(_is_exact(alt, runs) for alt in alternatives)
 
 
 async def category_page(

@@ -120,7 +120,7 @@ async def search_products(
 ) -> search.SearchResults:
     """A page of the products the query finds (search.py's order) within the filters given;
     suggestions when it finds none."""
-    query = clean_query(query)
+    query = search.simplified(clean_query(query))
     filters = {"province_code": province, "prefecture_code": prefecture, "category": category}
     named = await search.matching_rows(query, filters)
     start = (page - 1) * PAGE_SIZE

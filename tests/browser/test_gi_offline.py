@@ -62,6 +62,10 @@ async def test_a_saved_province_reads_and_searches_offline_and_removing_it_frees
     await page.goto(province_page)
     await expect(page.get_by_role("link", name=PRODUCT)).to_be_visible()
     await expect(page.locator("[data-offline-note]")).to_have_text(note)
+    kept = page.locator("[data-gi-save]").get_by_role("status")
+    await expect(kept).to_have_text(
+        re.compile(r"^北京市已保存在这部手机上（.+）。再保存一次即可更新。$")
+    )
     await page.goto(record)
     await expect(page.locator("h1")).to_have_text(PRODUCT)
     await expect(page.locator("[data-offline-note]")).to_have_text(note)

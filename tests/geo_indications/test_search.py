@@ -126,3 +126,10 @@ async def test_the_site_search_lists_gi_products_by_initials(
     response = await client.get("/search", params={"q": "wcdm"})
     assert response.status_code == 200
     assert "五常大米" in response.text
+
+
+@pytest.mark.parametrize(("query", "name"), [("龍井茶", "龙井茶"), ("鐵觀音", "安溪铁观音")])
+async def test_traditional_characters_find_the_simplified_name(
+    seed: None, query: str, name: str
+) -> None:
+    assert name in await names(query)

@@ -61,6 +61,10 @@ function setUpSave(panel) {
   const say = (text) => Object.assign(message, { textContent: text, hidden: false });
   const code = panel.dataset.province;
   let pack = null;
+  // Already saved: say so (caches.match with a cacheName does not make an empty cache).
+  caches.match(packUrl(code), { cacheName: PACK_PREFIX + code }).then((kept) => {
+    if (kept) say(fill(panel.dataset.keptText, { date: formatDate(kept.headers.get("Date") || Date.now()) }));
+  });
 
   sizeButton.addEventListener("click", async () => {
     message.hidden = true;
