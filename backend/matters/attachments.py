@@ -282,6 +282,8 @@ def _encoded(
     image: Image.Image, icc_profile: bytes | None, *, keep_png: bool
 ) -> tuple[bytes, _Kind]:
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if image.mode.startswith("I"):  # 16-bit grey (PNG): scaled to 8 bits, not clipped to white
+        image = image.convert("I").point(lambda value: value / 256).convert("L")
     if image.mode not in ("RGB", "RGBA", "L", "CMYK"):
         image = image.convert("RGBA" if has_alpha else "RGB")
     image.thumbnail((MAX_LONG_SIDE, MAX_LONG_SIDE), Image.Resampling.LANCZOS)

@@ -366,3 +366,12 @@ async def test_a_colour_profile_is_converted_to_srgb_and_dropped(root: Path) -> 
         assert isinstance(result, StoredAttachment)
         with Image.open(io.BytesIO(stored_bytes(result, root))) as stored:
             assert stored.mode == "RGB" and "icc_profile" not in stored.info
+
+
+async def test_a_16_bit_grey_png_is_scaled_to_8_bits_not_clipped(root: Path) -> None:
+    grey = Image.new("I;16", (40, 20), 32768)
+    result = await store(encoded(grey, "PNG"), root, "scan.png")
+    assert isinstance(result, StoredAttachment)
+    with Image.open(io.BytesIO(stored_bytes(result, root))) as stored:
+        assert stored.mode == "L"
+        assert abs(stored.getpixel((10, 10)) - 128) <= 2
