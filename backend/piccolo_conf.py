@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
         "backend.geo_indications.piccolo_app",
         "backend.outlets.piccolo_app",
         "backend.working_days.piccolo_app",
+        "backend.idempotency.piccolo_app",
     ]
 )

@@ -1,0 +1,104 @@
+"""Doing a submission once under its Idempotency-Key (SECURITY.md: "Idempotency").
+
+The client makes the key once, when the person submits, and keeps it with the payload; a retry
+after a lost answer, a double tap or an offline queue sending again all carry the same key.
+`once` claims the key by inserting its record first, in the same transaction as the business
+write, so that the key's unique index decides between concurrent submissions: the first holds the
+row until it commits, the others wait on it (PostgreSQL's index, SQLite's write lock), then find
+it and get the first answer. The same key with another payload is refused (422), never run.
+There is no "in progress" answer to give: the claim and the write commit together or not at all.
+Records live `KEPT_FOR` (longer than any plausible offline period), then `forget_old` drops them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from backend.core.database import write_transaction
+from backend.idempotency.tables import IdempotencyRecord
+
+KEPT_FOR = dt.timedelta(days=30)
+MAX_KEY_LENGTH = 100
+_PENDING = "null"  # the claimed record's answer until the write has made one
+
+
+class KeyReused(Exception):
+    """The key was used before with another payload: a client bug, answered 422."""
+
+
+class InvalidKey(ValueError):
+    """Not a key: empty, too long, or not printable ASCII."""
+
+
+def fingerprint_of(payload: Any) -> str:
+    return hashlib.sha256(msgspec.json.encode(payload, order="sorted")).hexdigest()
+
+
+def check_key(key: str) -> str:
+    if not key or len(key) > MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
+        raise InvalidKey(key)
+    return key
+
+
+async def once(
+    scope: str,
+    owner: str,
+    key: str,
+    payload: Any,
+    write: Callable[[], Awaitable[Any]],
+) -> tuple[Any, bool]:
+    """(the answer, whether it is a repeat). `write` runs at most once per (scope, owner, key),
+    inside this transaction; its answer (msgspec-encodable) is stored and given to every repeat.
+    Raises KeyReused for the same key with another payload."""
+    natural_key = f"{scope}|{owner}|{check_key(key)}"
+    fingerprint = fingerprint_of(payload)
+    engine = IdempotencyRecord._meta.db
+    try:
+        async with write_transaction(engine):
+            stored = await _stored(natural_key)
+            if stored is None:
+                await IdempotencyRecord.insert(
+                    IdempotencyRecord(
+                        natural_key=natural_key, fingerprint=fingerprint, response=_PENDING
+                    )
+                )
+                answer = await write()
+                await IdempotencyRecord.update(
+                    {IdempotencyRecord.response: msgspec.json.encode(answer).decode()}
+                ).where(IdempotencyRecord.natural_key == natural_key)
+                return answer, False
+    except asyncpg.UniqueViolationError:
+        # A concurrent submission with this key committed first (PostgreSQL): its answer is ours.
+        stored = await _stored(natural_key)
+        if stored is None:
+            raise
+    return _repeat(stored, fingerprint), True
+
+
+async def _stored(natural_key: str) -> dict[str, Any] | None:
+    return (
+        await IdempotencyRecord.select(IdempotencyRecord.fingerprint, IdempotencyRecord.response)
+        .where(IdempotencyRecord.natural_key == natural_key)
+        .first()
+    )
+
+
+def _repeat(stored: dict[str, Any], fingerprint: str) -> Any:
+    if stored["fingerprint"] != fingerprint:
+        raise KeyReused
+    return msgspec.json.decode(stored["response"])
+
+
+async def forget_old(now: dt.datetime | None = None) -> int:
+    """Drop the records older than KEPT_FOR; returns how many."""
+    before = (now or dt.datetime.now(dt.UTC)) - KEPT_FOR
+    old = await IdempotencyRecord.count().where(IdempotencyRecord.created_at < before)
+    if old:
+        await IdempotencyRecord.delete().where(IdempotencyRecord.created_at < before)
+    return old
