@@ -10,7 +10,7 @@ IPH_PORT ?= 8000
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install install-test install-lint run setup test test-profiles test-browser lint format messages compile-messages bench browser-deps clean
+.PHONY: install install-test install-lint run setup test test-profiles test-browser lint format messages compile-messages bench browser-deps font-deps clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -44,7 +44,7 @@ compile-messages: install
 setup: compile-messages
 	$(BIN)/litestar --app backend.app:app iph setup
 
-run: setup
+run: setup font-deps
 	@echo "Serving on http://$(IPH_HOST):$(IPH_PORT) (Ctrl-C to stop)"
 	$(BIN)/uvicorn backend.app:app --host $(IPH_HOST) --port $(IPH_PORT) --no-access-log
 
@@ -57,8 +57,20 @@ browser-deps:
 	    || { tail -n 20 /tmp/iph-apt.log; exit 1; }; \
 	else echo "chromium missing and not root: browser tests will be skipped (set IPH_CHROMIUM)"; fi
 
+# Debian's fonts-wqy-microhei (Apache-2.0): Chinese and Latin in one font, of which each
+# e-certificate PDF embeds a subset (docs/decisions/certificates.md). Installed when missing and
+# we are root.
+CERTIFICATE_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+font-deps:
+	@if [ -f "$(CERTIFICATE_FONT)" ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's fonts-wqy-microhei for the certificate PDFs"; \
+	  (apt-get install -y --no-install-recommends fonts-wqy-microhei || (apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei)) >/tmp/iph-apt.log 2>&1 \
+	    || { tail -n 20 /tmp/iph-apt.log; exit 1; }; \
+	else echo "$(CERTIFICATE_FONT) missing and not root: certificate PDFs will fail (apt-get install fonts-wqy-microhei)"; fi
+
 # Default suite on SQLite + file stores, then the database/store suite on PostgreSQL + Redis.
-test: compile-messages install-test browser-deps
+test: compile-messages install-test browser-deps font-deps
 	$(BIN)/python -m backend.core.catalogs check
 	$(BIN)/pytest -p no:cacheprovider -q
 	IPH_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) IPH_TEST_REDIS_URL=$(TEST_REDIS_URL) \

@@ -40,6 +40,9 @@ SETTING_DOCS: dict[str, str] = {
     "vapid_subject": "Contact given to push services with every push: `mailto:…` or `https://…`.",
     "push_services": "Push-service hosts a subscription may point at (each also covers its "
     "subdomains; `http://host` allows plain http, for tests), comma-separated.",
+    "signing_key_file": "PEM private key the office signs e-certificate PDFs with; unset "
+    "(embedded only): made once, self-signed, in var/signing/.",
+    "signing_cert_file": "PEM certificate of that key, then any chain up to its root.",
 }
 # The push services of Chrome/Edge-on-Android/Opera/Samsung (FCM), Firefox, Edge on Windows and
 # Safari. Subscriptions elsewhere are refused: the server would otherwise POST wherever a
@@ -70,6 +73,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     vapid_private_key: str = ""
     vapid_subject: str = "mailto:admin@localhost"
     push_services: str = DEFAULT_PUSH_SERVICES
+    signing_key_file: str = ""
+    signing_cert_file: str = ""
 
     def __post_init__(self) -> None:
         if self.audit_retention_days < 184:

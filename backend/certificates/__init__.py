@@ -1,0 +1,1 @@
+"""E-certificates: the PDF of a granted patent or registered trademark, signed by the office."""
