@@ -134,6 +134,7 @@ class GIController(Controller):
         "/{product_id:int}",
         name="gi-product",
         cache=page_cache.PAGE_LIFETIME_SECONDS,
+        cache_key_builder=page_cache.key_for,  # the key the front door reads: locale, elder mode…
         opt={"exclude_from_csrf": True},
         media_type=MediaType.HTML,  # else Litestar guesses it from the file name on every miss
     )

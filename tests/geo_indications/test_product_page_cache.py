@@ -74,3 +74,17 @@ async def test_an_authorised_user_import_refreshes_the_page_that_lists_them(
     assert "created 1" in output
     page = await client.get(f"/gi/{product_id}", headers=BROWSER)
     assert f"{name}合作社" in page.text
+
+
+async def test_each_language_is_cached_apart_and_the_front_door_answers_a_hit(
+    client: httpx.AsyncClient, app, tmp_path: Path
+) -> None:
+    from backend.core.page_cache import page_key
+
+    _, product_id = await a_product(tmp_path)
+    chinese = await client.get(f"/gi/{product_id}", headers=BROWSER)
+    english = await client.get(f"/gi/{product_id}", headers={**BROWSER, "Accept-Language": "en"})
+    assert chinese.headers["content-language"] == "zh-Hans"
+    assert english.headers["content-language"] == "en"
+    store = app.stores.get("response_cache")
+    assert await store.get(page_key(f"/gi/{product_id}", "en", False, "br"))
