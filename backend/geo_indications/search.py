@@ -37,7 +37,7 @@ from typing import Any
 import msgspec
 import opencc
 
-from backend.core.database import write_transaction
+from backend.core.database import read_by_key, write_transaction
 from backend.geo_indications import pinyin
 from backend.geo_indications.categories import ENDINGS, Category
 from backend.geo_indications.tables import GIProduct, GISearchTerm, GITermCount
@@ -149,6 +149,9 @@ def _candidates_sql(by_rarity: list[list[str]]) -> tuple[str, list[str]]:
 _RARITY_PER_CHARACTER = {pinyin.CHARACTERS: 8.0, pinyin.PINYIN: 2.5, pinyin.INITIALS: 3.5}
 
 
+SELECTIVE_RARITY = 7.0  # two initials, three pinyin letters, a character
+
+
 def _rarity(term: str) -> float:
     kind, text = term[:2], term[2:]
     return _RARITY_PER_CHARACTER[kind] * len(text)
@@ -169,9 +172,12 @@ async def find_candidates(query: str, filters: dict[str, str]) -> tuple[list[dic
         if value:
             conditions.append(f"{column} = {{}}")
             args.append(value)
-    rows = await GIProduct.raw(
-        f"SELECT {_COLUMNS} FROM gi_product WHERE " + " AND ".join(conditions), *args
-    )
+    sql = f"SELECT {_COLUMNS} FROM gi_product WHERE " + " AND ".join(conditions)
+    # A selective query (every alternative led by a term at least as rare as two initials)
+    # finds tens of rows at most: read at once where the engine can (core/database.py); a
+    # one-letter query, up to 1,700 rows, waits for a read connection instead.
+    selective = all(_rarity(terms[0]) >= SELECTIVE_RARITY for terms in by_rarity)
+    rows = await (read_by_key(GIProduct, sql, *args) if selective else GIProduct.raw(sql, *args))
     return rows, not all(_is_exact(alt, runs) for alt in alternatives)
 
 
