@@ -59,6 +59,9 @@ from backend.inquiries.reminders import send_deadline_reminders
 from backend.inquiries.routes import MyRecordsController, RecordController, StaffRecordsController
 from backend.inquiries.site_search import RECORDS
 from backend.inquiries.stages import kind_name, stage_view
+from backend.matters.catalogue_views import related_matters
+from backend.matters.routes import MatterController
+from backend.matters.site_search import MATTERS
 from backend.notifications.email import mail_sender_for
 from backend.notifications.push import PushSender, vapid_private_key
 from backend.notifications.routes import InboxController, inbox_badge
@@ -69,10 +72,14 @@ from backend.settings import Settings
 from backend.shell.routes import ShellController
 from backend.shell.site_search import SERVICES
 
-DOMAIN_TEMPLATE_GLOBALS = {"stage_view_of": stage_view, "kind_name": kind_name}
+DOMAIN_TEMPLATE_GLOBALS = {
+    "stage_view_of": stage_view,
+    "kind_name": kind_name,
+    "related_matters": related_matters,
+}
 # Each domain's group in the site-wide search (/search), in this order when equally good; the
 # first source that claims a whole query (a number) answers it.
-SEARCH_SOURCES = (SERVICES, GUIDES, RECORDS, GI_PRODUCTS, OUTLETS)
+SEARCH_SOURCES = (SERVICES, MATTERS, GUIDES, RECORDS, GI_PRODUCTS, OUTLETS)
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
 # Public pages served from the page cache (their routes say `cache=`): record pages and GI
@@ -192,6 +199,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             GIController,
             saved_packs,
             OutletController,
+            MatterController,
             healthz,
             readyz,
             static_file,
