@@ -17,5 +17,6 @@ APP_REGISTRY = AppRegistry(
         "backend.outlets.piccolo_app",
         "backend.working_days.piccolo_app",
         "backend.idempotency.piccolo_app",
+        "backend.matters.piccolo_app",
     ]
 )

@@ -8,6 +8,6 @@ APP_CONFIG = AppConfig(
     app_name="outlets",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
     table_classes=table_finder(modules=["backend.outlets.tables"], exclude_imported=True),
-    migration_dependencies=[],
+    migration_dependencies=["backend.auth.piccolo_app"],
     commands=[],
 )

@@ -2,9 +2,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from piccolo.columns import Boolean, DoublePrecision, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, DoublePrecision, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
+
+from backend.auth.tables import Account
 
 
 class Outlet(Table, help_text="A public service outlet: a place where people get IP help."):
@@ -46,3 +49,8 @@ class Outlet(Table, help_text="A public service outlet: a place where people get
     )
     note = Text(default="", help_text="Batch and status as the source states them.")
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class OutletStaff(Table, help_text="Which outlet a staff member works at (one each)."):
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, unique=True)
+    outlet = ForeignKey(references=Outlet, on_delete=OnDelete.cascade, index=True)

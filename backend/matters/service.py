@@ -1,0 +1,377 @@
+"""Matters: a person starts one as a draft, submits it once, and the office works it to its end.
+
+The rules of who may do what are workflow.py's; this module stores what it decides: each
+transition as a MatterEvent and the matter's status beside it, in one transaction, the
+matter's row locked against a concurrent action (a version check on `updated_at`). A submission
+runs under its Idempotency-Key (backend/idempotency): a double tap or a retry after a lost answer
+makes one matter and gets the first answer. A submitted matter is due `promised.working_days`
+working days after the day it arrived (backend/working_days), provisional when the calendar does
+not cover those days.
+
+Who may see a matter: its applicant, staff of its outlet, any supervisor. Everyone else is told
+it does not exist (`MatterNotFound`), never that it is someone else's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+import msgspec
+
+from backend.auth.tables import Account
+from backend.core.database import write_transaction
+from backend.idempotency import service as idempotency
+from backend.matters import workflow
+from backend.matters.catalogue import Matter as MatterType
+from backend.matters.catalogue import catalogue
+from backend.matters.tables import Matter, MatterEvent
+from backend.matters.workflow import Action, Actor, Reason, Refusal, Status, Transition
+from backend.outlets.tables import Outlet, OutletStaff
+from backend.working_days import service as working_days
+
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
+REFERENCE_LENGTH = 10
+SUBMISSION_SCOPE = "matter-submission"
+QUEUE_PAGE = 50
+
+
+class MatterNotFound(LookupError):
+    """No such matter, or not one this person may see (the same answer: 404)."""
+
+
+class UnknownMatterType(LookupError):
+    pass
+
+
+class ActionRefused(Exception):
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal)
+        self.refusal = refusal
+
+
+class ChangedMeanwhile(Exception):
+    """Someone else acted on the matter between reading and writing: read it again."""
+
+
+class MatterView(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    reference: str
+    type_code: str
+    status: Status
+    applicant_id: int
+    outlet_id: int
+    record_number: str | None
+    answers: dict[str, Any]
+    commitment_version: str | None
+    submitted_at: dt.datetime | None
+    due_on: dt.date | None
+    due_provisional: bool
+    history: tuple[Transition, ...]
+
+
+class QueueEntry(msgspec.Struct, frozen=True, kw_only=True):
+    matter: MatterView
+    due_status: working_days.DueStatus | None
+
+
+def new_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def matter_type(code: str) -> MatterType:
+    found = catalogue().get(code)
+    if found is None:
+        raise UnknownMatterType(code)
+    return found
+
+
+async def outlet_for(kind: MatterType, province_code: str = "") -> int:
+    """The outlet a new matter goes to: one of the types the catalogue says handle it, in the
+    applicant's province where there is one, else the first such outlet anywhere."""
+    candidates = Outlet.select(Outlet.id, Outlet.province_code).where(
+        Outlet.type.is_in(list(kind.outlet_types))
+    )
+    rows = await candidates.order_by(Outlet.id)
+    if not rows:
+        raise LookupError(f"no outlet handles {kind.code}")
+    in_province = [row for row in rows if province_code and row["province_code"] == province_code]
+    return (in_province or rows)[0]["id"]
+
+
+async def actor_of(account_id: int) -> Actor:
+    """The person as the workflow sees them: role, and for staff the outlet they work at."""
+    account = await Account.select(Account.role).where(Account.id == account_id).first()
+    if account is None:
+        raise LookupError(account_id)
+    post = (
+        await OutletStaff.select(OutletStaff.outlet)
+        .where(OutletStaff.account == account_id)
+        .first()
+    )
+    return Actor(
+        account_id=account_id,
+        role=Account.Role(account["role"]),
+        outlet_id=post["outlet"] if post else None,
+    )
+
+
+# Reading.
+
+
+async def _history(matter_id: int) -> tuple[Transition, ...]:
+    rows = (
+        await MatterEvent.select().where(MatterEvent.matter == matter_id).order_by(MatterEvent.id)
+    )
+    return tuple(
+        Transition(
+            from_status=Status(row["from_status"]),
+            to_status=Status(row["to_status"]),
+            action=Action(row["action"]),
+            actor_id=row["actor_id"],
+            actor_role=Account.Role(row["actor_role"]),
+            reason=Reason(
+                text=row["reason_text"],
+                missing=tuple(msgspec.json.decode(row["reason_missing"])),
+            ).cleaned(),
+            at=row["at"],
+        )
+        for row in rows
+    )
+
+
+async def _view(row: dict[str, Any]) -> MatterView:
+    return MatterView(
+        id=row["id"],
+        reference=row["reference"],
+        type_code=row["type_code"],
+        status=Status(row["status"]),
+        applicant_id=row["applicant"],
+        outlet_id=row["outlet"],
+        record_number=row["record_number"],
+        answers=msgspec.json.decode(row["answers"]),
+        commitment_version=row["commitment_version"],
+        submitted_at=row["submitted_at"],
+        due_on=row["due_on"],
+        due_provisional=row["due_provisional"],
+        history=await _history(row["id"]),
+    )
+
+
+def may_see(matter: MatterView, actor: Actor) -> bool:
+    if actor.role == Account.Role.supervisor:
+        return True
+    if actor.role == Account.Role.staff:
+        return actor.outlet_id == matter.outlet_id
+    return actor.role == Account.Role.applicant and matter.applicant_id == actor.account_id
+
+
+async def matter_for(reference: str, actor: Actor) -> MatterView:
+    """The matter, if `actor` may see it; MatterNotFound otherwise."""
+    row = await Matter.select().where(Matter.reference == reference).first()
+    if row is None:
+        raise MatterNotFound(reference)
+    matter = await _view(row)
+    if not may_see(matter, actor):
+        raise MatterNotFound(reference)
+    return matter
+
+
+async def matters_of(account_id: int) -> list[MatterView]:
+    """A person's own matters, the latest change first."""
+    rows = (
+        await Matter.select()
+        .where(Matter.applicant == account_id)
+        .order_by(Matter.updated_at, ascending=False)
+    )
+    return [await _view(row) for row in rows]
+
+
+# Writing.
+
+
+async def start_matter(
+    account_id: int,
+    type_code: str,
+    record_number: str | None = None,
+    province_code: str = "",
+) -> MatterView:
+    """A draft of this type for this person, kept on the server until they submit it."""
+    kind = matter_type(type_code)
+    outlet = await outlet_for(kind, province_code)
+    reference = new_reference()
+    await Matter.insert(
+        Matter(
+            reference=reference,
+            type_code=kind.code,
+            applicant=account_id,
+            outlet=outlet,
+            record_number=record_number,
+        )
+    )
+    return await matter_for(reference, await actor_of(account_id))
+
+
+async def save_answers(reference: str, account_id: int, answers: dict[str, Any]) -> MatterView:
+    """Keep the draft's answers (merged into those kept). Only the applicant, only a draft or a
+    matter whose correction was asked for."""
+    actor = await actor_of(account_id)
+    matter = await matter_for(reference, actor)
+    if matter.applicant_id != account_id:
+        raise ActionRefused(Refusal.not_your_matter)
+    if matter.status not in (Status.draft, Status.correction_requested):
+        raise ActionRefused(Refusal.not_allowed_in_state)
+    merged = {**matter.answers, **answers}
+    await Matter.update(
+        {
+            Matter.answers: msgspec.json.encode(merged).decode(),
+            Matter.updated_at: dt.datetime.now(dt.UTC),
+        }
+    ).where(Matter.id == matter.id)
+    return await matter_for(reference, actor)
+
+
+async def submit_matter(
+    reference: str,
+    account_id: int,
+    key: str,
+    answers: dict[str, Any],
+    commitment_version: str | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[str, bool]:
+    """Submit the draft with these answers under the Idempotency-Key `key`: (its reference,
+    whether this was a repeat). The same key with other answers raises idempotency.KeyReused."""
+    payload = {"matter": reference, "answers": answers, "commitment": commitment_version}
+
+    async def write() -> dict[str, str]:
+        await _apply(
+            reference,
+            account_id,
+            Action.submit,
+            None,
+            now,
+            answers=answers,
+            commitment_version=commitment_version,
+        )
+        return {"reference": reference}
+
+    answer, repeated = await idempotency.once(
+        SUBMISSION_SCOPE, f"account:{account_id}", key, payload, write
+    )
+    return answer["reference"], repeated
+
+
+async def act(
+    reference: str,
+    account_id: int,
+    action: Action,
+    reason: Reason | None = None,
+    now: dt.datetime | None = None,
+) -> MatterView:
+    """Take `action` on the matter as this person: the transition stored, or ActionRefused."""
+    async with write_transaction(Matter._meta.db):
+        await _apply(reference, account_id, action, reason, now)
+    return await matter_for(reference, await actor_of(account_id))
+
+
+async def _apply(
+    reference: str,
+    account_id: int,
+    action: Action,
+    reason: Reason | None,
+    now: dt.datetime | None,
+    **changes: Any,
+) -> Transition:
+    """Inside the caller's transaction: the workflow's transition stored with the matter's new
+    status (and `changes`), or ActionRefused / ChangedMeanwhile."""
+    at = now or dt.datetime.now(dt.UTC)
+    actor = await actor_of(account_id)
+    matter = await matter_for(reference, actor)
+    state = workflow.MatterState(
+        applicant_id=matter.applicant_id, outlet_id=matter.outlet_id, history=matter.history
+    )
+    decided = workflow.apply(state, action, actor, reason, at)
+    if isinstance(decided, Refusal):
+        raise ActionRefused(decided)
+    values: dict[Any, Any] = {Matter.status: decided.to_status, Matter.updated_at: decided.at}
+    if "answers" in changes:
+        values[Matter.answers] = msgspec.json.encode(changes["answers"]).decode()
+    if "commitment_version" in changes:
+        values[Matter.commitment_version] = changes["commitment_version"]
+    if action == Action.submit:
+        due = working_days.add_working_days(
+            decided.at.date(),
+            matter_type(matter.type_code).promised.working_days,
+            await working_days.load_calendar(),
+        )
+        values |= {
+            Matter.submitted_at: decided.at,
+            Matter.due_on: due.date,
+            Matter.due_provisional: due.provisional,
+        }
+    updated = (
+        await Matter.update(values)
+        .where((Matter.id == matter.id) & (Matter.status == matter.status))
+        .returning(Matter.id)
+    )
+    if not updated:
+        raise ChangedMeanwhile(reference)
+    given = decided.reason or Reason()
+    await MatterEvent.insert(
+        MatterEvent(
+            matter=matter.id,
+            action=decided.action,
+            from_status=decided.from_status,
+            to_status=decided.to_status,
+            actor_id=decided.actor_id,
+            actor_role=decided.actor_role,
+            reason_text=given.text,
+            reason_missing=msgspec.json.encode(list(given.missing)).decode(),
+            at=decided.at,
+        )
+    )
+    return decided
+
+
+# The staff queue.
+
+
+async def queue_for(
+    account_id: int,
+    outlet_id: int | None = None,
+    type_code: str = "",
+    status: Status | None = None,
+    overdue_only: bool = False,
+    today: dt.date | None = None,
+) -> list[QueueEntry]:
+    """Open matters the staff member may act on (their outlet's; a supervisor's: any, or the
+    outlet chosen), the earliest due first, each with how its clock stands."""
+    actor = await actor_of(account_id)
+    if actor.role not in (Account.Role.staff, Account.Role.supervisor):
+        raise ActionRefused(Refusal.role_not_allowed)
+    query = Matter.select().where(Matter.status.not_in([Status.draft, *workflow.CLOSED]))
+    if actor.role == Account.Role.staff:
+        query = query.where(Matter.outlet == actor.outlet_id)
+    elif outlet_id is not None:
+        query = query.where(Matter.outlet == outlet_id)
+    if type_code:
+        query = query.where(Matter.type_code == type_code)
+    if status is not None:
+        query = query.where(Matter.status == status)
+    rows = await query.order_by(Matter.due_on).order_by(Matter.id).limit(QUEUE_PAGE * 4)
+    calendar = await working_days.load_calendar()
+    today = today or dt.date.today()
+    entries = []
+    for row in rows:
+        matter = await _view(row)
+        due = (
+            working_days.Due(date=matter.due_on, provisional=matter.due_provisional)
+            if matter.due_on
+            else None
+        )
+        state = working_days.due_status(due, today, calendar) if due else None
+        if overdue_only and state != working_days.DueStatus.overdue:
+            continue
+        entries.append(QueueEntry(matter=matter, due_status=state))
+    return entries[:QUEUE_PAGE]
