@@ -171,6 +171,20 @@ def import_gi_users(app: Litestar, file: Path) -> None:
 
 
 @import_group.command(
+    "business-entities",
+    help="Import entities of the business register from CSV (docs/import-business-entities.md).",
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_business_entities(app: Litestar, file: Path) -> None:
+    from backend.business_register.service import read_rows, write_rows
+
+    rows, problems = read_rows(file)
+    lines = [f"{file}:{problem.line}: {problem.message}" for problem in problems]
+    result = _write_checked_rows(app, file, rows, lines, write_rows)
+    click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+
+
+@import_group.command(
     "working-days",
     help="Import holidays and adjusted working days from CSV (docs/import-working-days.md).",
 )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from backend.auth import service as auth_service
 from backend.auth.tables import Account
+from backend.business_register.service import load_demo_entities
 from backend.geo_indications.authorised_users import load_demo_users
 from backend.geo_indications.service import load_seed as load_gi_seed
 from backend.guides.service import import_guides
@@ -33,4 +34,5 @@ async def load_demo_data(today: dt.date | None = None, marks_dir: Path | None = 
     created += await load_gi_seed()
     created += await load_demo_users()  # after the products they belong to
     created += await load_seed_outlets()
+    created += await load_demo_entities()
     return created

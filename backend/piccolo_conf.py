@@ -18,5 +18,6 @@ APP_REGISTRY = AppRegistry(
         "backend.working_days.piccolo_app",
         "backend.idempotency.piccolo_app",
         "backend.matters.piccolo_app",
+        "backend.business_register.piccolo_app",
     ]
 )

@@ -29,7 +29,7 @@ from backend.core import regions
 from backend.core.database import write_transaction
 from backend.geo_indications.credit_code import (
     InvalidCreditCode,
-    check_character,
+    demo_code,
     parse_credit_code,
 )
 from backend.geo_indications.importer import BATCH_SIZE, ImportResult, RowProblem, natural_key
@@ -189,12 +189,6 @@ async def import_file(path: Path, progress: Callable[[int], None] = lambda _: No
     if problems:
         return ImportResult(problems=problems)
     return await write_rows(rows, progress)
-
-
-def demo_code(authority_and_type: str, division: str, serial: int) -> str:
-    """A valid but fictitious credit code: no office assigns an organisation code "DEM…"."""
-    first17 = f"{authority_and_type}{division}DEM{serial:06d}"
-    return first17 + check_character(first17)
 
 
 def demo_rows() -> list[dict[str, Any]]:

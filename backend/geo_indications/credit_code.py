@@ -99,6 +99,12 @@ def check_character(first17: str) -> str:
     return ALPHABET[(31 - total % 31) % 31]
 
 
+def demo_code(authority_and_type: str, division: str, serial: int) -> str:
+    """A valid but fictitious credit code: no office assigns an organisation code "DEM…"."""
+    first17 = f"{authority_and_type}{division}DEM{serial:06d}"
+    return first17 + check_character(first17)
+
+
 def parse_credit_code(text: str) -> CreditCode:
     """Raises InvalidCreditCode for anything that cannot be a valid credit code."""
     code = _clean(text)
