@@ -141,7 +141,8 @@ async def _history(matter_id: int) -> tuple[Transition, ...]:
     )
 
 
-async def _view(row: dict[str, Any]) -> MatterView:
+async def _view(row: dict[str, Any], with_history: bool = True) -> MatterView:
+    """The matter of this row; `with_history=False` leaves the history out (a list of many)."""
     return MatterView(
         id=row["id"],
         reference=row["reference"],
@@ -155,7 +156,7 @@ async def _view(row: dict[str, Any]) -> MatterView:
         submitted_at=row["submitted_at"],
         due_on=row["due_on"],
         due_provisional=row["due_provisional"],
-        history=await _history(row["id"]),
+        history=await _history(row["id"]) if with_history else (),
     )
 
 
@@ -346,7 +347,8 @@ async def queue_for(
     today: dt.date | None = None,
 ) -> list[QueueEntry]:
     """Open matters the staff member may act on (their outlet's; a supervisor's: any, or the
-    outlet chosen), the earliest due first, each with how its clock stands."""
+    outlet chosen), the earliest due first, each with how its clock stands (without their
+    histories: matter_for gives one matter's)."""
     actor = await actor_of(account_id)
     if actor.role not in (Account.Role.staff, Account.Role.supervisor):
         raise ActionRefused(Refusal.role_not_allowed)
@@ -364,7 +366,7 @@ async def queue_for(
     today = today or dt.date.today()
     entries = []
     for row in rows:
-        matter = await _view(row)
+        matter = await _view(row, with_history=False)  # one statement for the whole queue
         due = (
             working_days.Due(date=matter.due_on, provisional=matter.due_provisional)
             if matter.due_on
