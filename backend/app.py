@@ -60,6 +60,8 @@ from backend.inquiries.routes import MyRecordsController, RecordController, Staf
 from backend.inquiries.site_search import RECORDS
 from backend.inquiries.stages import kind_name, stage_view
 from backend.matters.catalogue_views import related_matters
+from backend.matters.filing_routes import FilingController, StartController
+from backend.matters.my_routes import MyMattersController
 from backend.matters.routes import MatterController
 from backend.matters.site_search import MATTERS
 from backend.notifications.email import mail_sender_for
@@ -200,6 +202,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             saved_packs,
             OutletController,
             MatterController,
+            StartController,
+            FilingController,
+            MyMattersController,
             healthz,
             readyz,
             static_file,

@@ -50,3 +50,16 @@ class MatterEvent(Table, help_text="One step of a matter's history (workflow.Tra
     reason_text = Text(default="")
     reason_missing = Text(default="[]", help_text="For a correction: what is missing, JSON list.")
     at = Timestamptz()
+
+
+class MatterAttachment(Table, help_text="A file a person attached to a matter (attachments.py)."):
+    matter = ForeignKey(references=Matter, on_delete=OnDelete.cascade, index=True)
+    document_code = Varchar(length=60, help_text="The catalogue Document it carries.")
+    token = Varchar(
+        length=64, unique=True, help_text="Finds the file under var/attachments; never a path."
+    )
+    media_type = Varchar(length=40)
+    size = Integer()
+    sha256 = Varchar(length=64)
+    display_name = Varchar(length=200, help_text="The person's file name, cleaned, for display.")
+    uploaded_at = Timestamptz(default=TimestamptzNow())

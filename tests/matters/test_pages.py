@@ -64,7 +64,7 @@ async def test_a_matter_page_says_what_it_needs_how_long_and_what_it_costs(
     for group in matter.questions:
         assert shown(group.title.of(locale)) in page
     assert f'href="/guides/{matter.guide}"' in page and 'href="/outlets"' in page
-    assert f'href="/matters/{code}/new"' not in page  # filing from the phone is not built yet
+    assert f'href="/matters/{code}/new"' in page  # filing from the phone
     assert str(matter.promised.working_days) in page
     if matter.fee.note:
         assert shown(matter.fee.note.of(locale)) in page
