@@ -27,6 +27,12 @@ from backend.auth.passkeys import RelyingParty
 from backend.auth.routes import AuthController
 from backend.auth.service import AuthEnvironment
 from backend.auth.sessions import SessionPolicy
+from backend.certificates.api_keys import API_KEY_COMPONENTS
+from backend.certificates.routes import (
+    CertificateApiController,
+    MyCertificatesController,
+    VerifyController,
+)
 from backend.cli import IPHCLIPlugin
 from backend.core import database, page_cache, stores
 from backend.core.api_docs import SwaggerUIPage
@@ -205,6 +211,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StartController,
             FilingController,
             MyMattersController,
+            MyCertificatesController,
+            VerifyController,
+            CertificateApiController,
             healthz,
             readyz,
             static_file,
@@ -267,6 +276,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="IP Handheld API",
             version="1",
             path="/schema",
+            components=API_KEY_COMPONENTS,  # the data interface's X-API-Key
             # Drawn from the app's own files, under the pages' CSP (core/api_docs.py).
             render_plugins=[SwaggerUIPage()],
         ),

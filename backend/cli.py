@@ -273,4 +273,7 @@ async def _seed(app: Litestar) -> int:
 
 class IPHCLIPlugin(CLIPluginProtocol):
     def on_cli_init(self, cli: click.Group) -> None:
+        from backend.certificates.cli import api_key_group
+
+        iph_group.add_command(api_key_group)
         cli.add_command(iph_group)

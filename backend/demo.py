@@ -8,6 +8,7 @@ from pathlib import Path
 from backend.auth import service as auth_service
 from backend.auth.tables import Account
 from backend.business_register.service import load_demo_entities
+from backend.certificates.evaluation import load_demo_reports
 from backend.geo_indications.authorised_users import load_demo_users
 from backend.geo_indications.service import load_seed as load_gi_seed
 from backend.guides.service import import_guides
@@ -30,6 +31,7 @@ async def load_demo_data(today: dt.date | None = None, marks_dir: Path | None = 
     applicant = await Account.objects().where(Account.email == DEMO_ACCOUNTS[0][0]).first()
     today = today or dt.datetime.now(dt.UTC).date()
     created += await load_demo_records(applicant.id, today, marks_dir)
+    created += await load_demo_reports(applicant.id)  # after the records they are about
     created += (await import_guides()).new_versions
     created += await load_gi_seed()
     created += await load_demo_users()  # after the products they belong to

@@ -18,6 +18,7 @@ APP_REGISTRY = AppRegistry(
         "backend.working_days.piccolo_app",
         "backend.idempotency.piccolo_app",
         "backend.matters.piccolo_app",
+        "backend.certificates.piccolo_app",
         "backend.business_register.piccolo_app",
     ]
 )

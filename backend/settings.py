@@ -43,6 +43,8 @@ SETTING_DOCS: dict[str, str] = {
     "signing_key_file": "PEM private key the office signs e-certificate PDFs with; unset "
     "(embedded only): made once, self-signed, in var/signing/.",
     "signing_cert_file": "PEM certificate of that key, then any chain up to its root.",
+    "api_rate_limit_per_minute": "Calls one data-interface API key may make per minute "
+    "before getting 429.",
 }
 # The push services of Chrome/Edge-on-Android/Opera/Samsung (FCM), Firefox, Edge on Windows and
 # Safari. Subscriptions elsewhere are refused: the server would otherwise POST wherever a
@@ -75,6 +77,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     push_services: str = DEFAULT_PUSH_SERVICES
     signing_key_file: str = ""
     signing_cert_file: str = ""
+    api_rate_limit_per_minute: int = 60
 
     def __post_init__(self) -> None:
         if self.audit_retention_days < 184:

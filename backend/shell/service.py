@@ -64,7 +64,6 @@ _TOP_TASKS: tuple[tuple[str, str, str, str], ...] = (
 # (at a window, on the office's own site). A tile never leads to a page that is not there; take
 # a task out of here when its feature is built (tests/browser/test_no_dead_ends.py says when).
 GUIDE_UNTIL_BUILT: dict[str, str] = {
-    "certificates": "/guides/e-certificate-verification",
     "reviews": "/guides/service-good-bad-reviews",
 }
 

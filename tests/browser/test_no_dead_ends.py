@@ -25,8 +25,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 # it then. Nothing links to them until then (the test below); each answers 404 today, so an
 # entry must go (and its links come back) when its feature is built. Empty when all are done.
 NOT_BUILT_YET = {
-    "/my/certificates": "issue 12, e-certificates: home tile 'E-certificates'",
-    "/verify/ABC": "issue 12, e-certificates",
     "/disclosure": "issue 13, service reviews: home tile 'Rate our service'",
     "/my/reviews": "issue 13, service reviews",
     "/rate/ABC": "issue 13, service reviews",
