@@ -70,6 +70,7 @@ from backend.matters.filing_routes import FilingController, StartController
 from backend.matters.my_routes import MyMattersController
 from backend.matters.routes import MatterController
 from backend.matters.site_search import MATTERS
+from backend.matters.staff_routes import StaffMatterController
 from backend.notifications.email import mail_sender_for
 from backend.notifications.push import PushSender, vapid_private_key
 from backend.notifications.routes import InboxController, inbox_badge
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RecordController,
             MyRecordsController,
             StaffRecordsController,
+            StaffMatterController,
             InboxController,
             inbox_badge,
             GuideController,

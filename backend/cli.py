@@ -49,8 +49,9 @@ def setup(app: Litestar) -> None:
     default="staff",
     show_default=True,
 )
-def create_staff(app: Litestar, email: str, role: str) -> None:
-    link = asyncio.run(_with_engine(app, _enrolment_link(app, email, role)))
+@click.option("--outlet", default="", help="The outlet they work at: its name or id.")
+def create_staff(app: Litestar, email: str, role: str, outlet: str) -> None:
+    link = asyncio.run(_with_engine(app, _enrolment_link(app, email, role, outlet)))
     click.echo(f"One-time enrolment link for {email} ({role}), valid 24 hours:\n{link}")
 
 
@@ -214,13 +215,21 @@ def _write_checked_rows(
 CLI_META_CLIENT = "cli"
 
 
-async def _enrolment_link(app: Litestar, email: str, role: str) -> str:
+async def _enrolment_link(app: Litestar, email: str, role: str, outlet: str = "") -> str:
     from backend.auth.audit import RequestMeta
     from backend.auth.enrolment import issue_enrolment_link
+    from backend.auth.service import normalise_email
     from backend.auth.tables import Account
+    from backend.outlets.service import assign_staff, outlet_id_named
 
+    outlet_id = await outlet_id_named(outlet) if outlet else None
+    if outlet and outlet_id is None:
+        raise click.ClickException(f"no outlet with the name or id {outlet!r}")
     meta = RequestMeta(client_ip=CLI_META_CLIENT, user_agent="litestar iph", request_id="-")
     token = await issue_enrolment_link(app.state.auth, email, Account.Role(role), meta)
+    if outlet_id is not None:
+        account = await Account.objects().where(Account.email == normalise_email(email)).first()
+        await assign_staff(account.id, outlet_id)
     return f"{app.state.settings.origin}/enrol/{token}"
 
 

@@ -13,6 +13,7 @@ from backend.geo_indications.authorised_users import load_demo_users
 from backend.geo_indications.service import load_seed as load_gi_seed
 from backend.guides.service import import_guides
 from backend.inquiries.demo import load_demo_records
+from backend.matters.demo import load_demo_matters
 from backend.outlets.importer import load_seed_outlets
 
 DEMO_ACCOUNTS: tuple[tuple[str, str, Account.Role], ...] = (
@@ -36,5 +37,7 @@ async def load_demo_data(today: dt.date | None = None, marks_dir: Path | None = 
     created += await load_gi_seed()
     created += await load_demo_users()  # after the products they belong to
     created += await load_seed_outlets()
+    staff = await Account.objects().where(Account.email == DEMO_ACCOUNTS[1][0]).first()
+    created += await load_demo_matters(applicant.id, staff.id, today)  # after the outlets
     created += await load_demo_entities()
     return created

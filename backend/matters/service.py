@@ -377,3 +377,40 @@ async def queue_for(
             continue
         entries.append(QueueEntry(matter=matter, due_status=state))
     return entries[:QUEUE_PAGE]
+
+
+async def claim(reference: str, account_id: int) -> MatterView:
+    """The staff member takes the open matter on (from whoever had it): the queue shows who.
+    Only staff of its outlet or a supervisor; MatterNotFound for anyone who may not see it."""
+    actor = await actor_of(account_id)
+    matter = await matter_for(reference, actor)
+    if actor.role not in (Account.Role.staff, Account.Role.supervisor):
+        raise ActionRefused(Refusal.role_not_allowed)
+    if matter.status == Status.draft or matter.status in workflow.CLOSED:
+        raise ActionRefused(Refusal.not_allowed_in_state)
+    await Matter.update({Matter.claimed_by: account_id}).where(Matter.id == matter.id)
+    return matter
+
+
+async def claimants(matter_ids: list[int]) -> dict[int, str]:
+    """Who took each of these matters on (matter id → display name); unclaimed ones left out."""
+    if not matter_ids:
+        return {}
+    rows = await Matter.select(Matter.id, Matter.claimed_by.display_name.as_alias("name")).where(
+        Matter.id.is_in(matter_ids) & Matter.claimed_by.is_not_null()
+    )
+    return {row["id"]: row["name"] for row in rows}
+
+
+async def queue_outlets() -> list[tuple[int, str]]:
+    """(id, name) of the outlets with open matters: a supervisor's choice of outlet."""
+    open_ = (
+        Matter.select(Matter.outlet)
+        .distinct()
+        .where(Matter.status.not_in([Status.draft, *workflow.CLOSED]))
+    )
+    ids = [row["outlet"] for row in await open_]
+    if not ids:
+        return []
+    rows = await Outlet.select(Outlet.id, Outlet.name).where(Outlet.id.is_in(ids))
+    return sorted(((row["id"], row["name"]) for row in rows), key=lambda pair: pair[1])

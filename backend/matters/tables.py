@@ -36,6 +36,13 @@ class Matter(Table, help_text="One matter a person files: a change of address, a
     submitted_at = Timestamptz(null=True, default=None)
     due_on = Date(null=True, default=None, help_text="The promised date, in working days.")
     due_provisional = Boolean(default=False, help_text="Counted in a year with no calendar.")
+    claimed_by = ForeignKey(
+        references=Account,
+        null=True,
+        default=None,
+        on_delete=OnDelete.set_null,
+        help_text="The staff member who took it on, if anyone has.",
+    )
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow(), index=True)
 

@@ -14,7 +14,7 @@ from backend.core import i18n
 from backend.core.i18n import lazy_marker as N_
 from backend.outlets.places import great_circle_km, region_name
 from backend.outlets.schemas import OutletPage, OutletView, RegionCount
-from backend.outlets.tables import Outlet
+from backend.outlets.tables import Outlet, OutletStaff
 
 PER_PAGE = 20
 UNKNOWN_REGION = "unknown"
@@ -159,3 +159,21 @@ def parse_near(near: str) -> tuple[float, float] | None:
     if -90 <= latitude <= 90 and -180 <= longitude <= 180:
         return latitude, longitude
     return None
+
+
+async def outlet_id_named(name_or_id: str) -> int | None:
+    """The outlet with this id (digits) or this exact name, or None."""
+    wanted = name_or_id.strip()
+    where = Outlet.id == int(wanted) if wanted.isdigit() else Outlet.name == wanted
+    row = await Outlet.select(Outlet.id).where(where).first()
+    return row["id"] if row else None
+
+
+async def assign_staff(account_id: int, outlet_id: int) -> None:
+    """The staff member works at this outlet from now on (one outlet each)."""
+    if await OutletStaff.exists().where(OutletStaff.account == account_id):
+        await OutletStaff.update({OutletStaff.outlet: outlet_id}).where(
+            OutletStaff.account == account_id
+        )
+    else:
+        await OutletStaff(account=account_id, outlet=outlet_id).save()
