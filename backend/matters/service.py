@@ -361,9 +361,12 @@ async def queue_for(
         query = query.where(Matter.type_code == type_code)
     if status is not None:
         query = query.where(Matter.status == status)
-    rows = await query.order_by(Matter.due_on).order_by(Matter.id).limit(QUEUE_PAGE * 4)
-    calendar = await working_days.load_calendar()
     today = today or dt.date.today()
+    if overdue_only:  # overdue: from the day after the due date (working_days.due_status)
+        query = query.where(Matter.due_on < today)
+    # A page, read in due-date order from the (outlet, due_on) or (due_on) index.
+    rows = await query.order_by(Matter.due_on).order_by(Matter.id).limit(QUEUE_PAGE)
+    calendar = await working_days.load_calendar()
     entries = []
     for row in rows:
         matter = await _view(row, with_history=False)  # one statement for the whole queue
@@ -373,10 +376,8 @@ async def queue_for(
             else None
         )
         state = working_days.due_status(due, today, calendar) if due else None
-        if overdue_only and state != working_days.DueStatus.overdue:
-            continue
         entries.append(QueueEntry(matter=matter, due_status=state))
-    return entries[:QUEUE_PAGE]
+    return entries
 
 
 async def claim(reference: str, account_id: int) -> MatterView:
