@@ -20,21 +20,15 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
 from backend.auth import audit
-from backend.auth.account_routes import AccountController, PrivacyController
-from backend.auth.enrolment_routes import AdminAuditController, EnrolmentController
+from backend.auth.domain import DOMAIN as AUTH
 from backend.auth.guards import CurrentAccountMiddleware, SignInRequired, send_to_sign_in
 from backend.auth.passkeys import RelyingParty
-from backend.auth.routes import AuthController
 from backend.auth.service import AuthEnvironment
 from backend.auth.sessions import SessionPolicy
 from backend.certificates.api_keys import API_KEY_COMPONENTS
-from backend.certificates.routes import (
-    CertificateApiController,
-    MyCertificatesController,
-    VerifyController,
-)
+from backend.certificates.domain import DOMAIN as CERTIFICATES
 from backend.cli import IPHCLIPlugin
-from backend.core import database, page_cache, stores
+from backend.core import database, domains, page_cache, stores
 from backend.core.api_docs import SwaggerUIPage
 from backend.core.compression import compression_config
 from backend.core.errors import render_error
@@ -54,41 +48,34 @@ from backend.core.static_assets import (
     static_file,
 )
 from backend.core.templating import configure_jinja
-from backend.geo_indications.routes import GIController
-from backend.geo_indications.saved_routes import saved_packs
-from backend.geo_indications.site_search import GI_PRODUCTS
-from backend.guides.routes import GuideController
-from backend.guides.site_search import GUIDES
-from backend.guides.staff_routes import StaffGuideController
+from backend.geo_indications.domain import DOMAIN as GEO_INDICATIONS
+from backend.guides.domain import DOMAIN as GUIDES
+from backend.inquiries.domain import DOMAIN as INQUIRIES
 from backend.inquiries.marks import MARK_URL_PREFIX
 from backend.inquiries.reminders import send_deadline_reminders
-from backend.inquiries.routes import MyRecordsController, RecordController, StaffRecordsController
-from backend.inquiries.site_search import RECORDS
-from backend.inquiries.stages import kind_name, stage_view
-from backend.matters.catalogue_views import related_matters
-from backend.matters.filing_routes import FilingController, StartController
-from backend.matters.my_routes import MyMattersController
-from backend.matters.routes import MatterController
-from backend.matters.site_search import MATTERS
-from backend.matters.staff_routes import StaffMatterController
+from backend.matters.domain import DOMAIN as MATTERS
+from backend.notifications.domain import DOMAIN as NOTIFICATIONS
 from backend.notifications.email import mail_sender_for
 from backend.notifications.push import PushSender, vapid_private_key
-from backend.notifications.routes import InboxController, inbox_badge
 from backend.notifications.service import Notifier
-from backend.outlets.routes import OutletController
-from backend.outlets.site_search import OUTLETS
+from backend.outlets.domain import DOMAIN as OUTLETS
 from backend.settings import Settings
-from backend.shell.routes import ShellController
-from backend.shell.site_search import SERVICES
+from backend.shell.domain import DOMAIN as SHELL
 
-DOMAIN_TEMPLATE_GLOBALS = {
-    "stage_view_of": stage_view,
-    "kind_name": kind_name,
-    "related_matters": related_matters,
-}
-# Each domain's group in the site-wide search (/search), in this order when equally good; the
-# first source that claims a whole query (a number) answers it.
-SEARCH_SOURCES = (SERVICES, MATTERS, GUIDES, RECORDS, GI_PRODUCTS, OUTLETS)
+# The domains, each with its controllers, template globals, site-search group and part of a
+# person's data (backend/<domain>/domain.py). The site search lists its groups in this order
+# when equally good, and the first source that claims a whole query (a number) answers it.
+DOMAINS = (
+    SHELL,
+    MATTERS,
+    GUIDES,
+    INQUIRIES,
+    GEO_INDICATIONS,
+    OUTLETS,
+    AUTH,
+    NOTIFICATIONS,
+    CERTIFICATES,
+)
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
 # Public pages served from the page cache (their routes say `cache=`): record pages and GI
@@ -192,30 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     app = Litestar(
         route_handlers=[
-            ShellController,
-            AuthController,
-            AccountController,
-            PrivacyController,
-            EnrolmentController,
-            AdminAuditController,
-            RecordController,
-            MyRecordsController,
-            StaffRecordsController,
-            StaffMatterController,
-            InboxController,
-            inbox_badge,
-            GuideController,
-            StaffGuideController,
-            GIController,
-            saved_packs,
-            OutletController,
-            MatterController,
-            StartController,
-            FilingController,
-            MyMattersController,
-            MyCertificatesController,
-            VerifyController,
-            CertificateApiController,
+            *domains.route_handlers_of(DOMAINS),
             healthz,
             readyz,
             static_file,
@@ -272,7 +236,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=TemplateConfig(
             directory=TEMPLATES_DIR,
             engine=JinjaTemplateEngine,
-            engine_callback=lambda jinja: configure_jinja(jinja, assets, DOMAIN_TEMPLATE_GLOBALS),
+            engine_callback=lambda jinja: configure_jinja(
+                jinja, assets, domains.template_globals_of(DOMAINS)
+            ),
         ),
         openapi_config=OpenAPIConfig(
             title="IP Handheld API",
@@ -307,7 +273,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "push": push,
                 "jobs": job_queue,
                 "periodic_jobs": periodic_jobs,
-                "search_sources": SEARCH_SOURCES,
+                "search_sources": domains.search_sources_of(DOMAINS),
+                "privacy_parts": domains.privacy_parts_of(DOMAINS),
             }
         ),
     )

@@ -125,7 +125,9 @@ class PrivacyController(Controller):
 
     @get("/export")
     async def export(self, request: Request) -> Response[bytes]:
-        data = await privacy.export_account(current_account(request), request_meta(request))
+        data = await privacy.export_account(
+            current_account(request), request_meta(request), request.app.state.privacy_parts
+        )
         return Response(
             msgspec.json.format(msgspec.json.encode(data)),
             media_type="application/json",
@@ -146,6 +148,11 @@ class PrivacyController(Controller):
         if data.confirm != "yes":
             errors = {"confirm": messages()["confirm-delete"]}
             return Template("auth/delete.html", context={"errors": errors}, status_code=400)
-        await privacy.delete_account(current_account(request), request_meta(request))
+        await privacy.delete_account(
+            current_account(request),
+            request_meta(request),
+            request.app.state.privacy_parts,
+            request.app.state.settings.var_path,
+        )
         request.clear_session()
         return Redirect("/?deleted=1", status_code=303)

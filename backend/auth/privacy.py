@@ -6,27 +6,35 @@ records the office holds about rights stay with the office: the deletion page sa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
 from backend.auth import audit
 from backend.auth.audit import RequestMeta
 from backend.auth.schemas import AccountExport
 from backend.auth.service import unused_recovery_codes
 from backend.auth.tables import Account, AuditEvent, Passkey
 from backend.core.database import write_transaction
-from backend.inquiries.service import bindings_of
-from backend.notifications.service import notification_data_of
+from backend.core.domains import PrivacyPart
 
 
 def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-async def export_account(account: Account, meta: RequestMeta) -> AccountExport:
+async def export_account(
+    account: Account, meta: RequestMeta, parts: Sequence[PrivacyPart]
+) -> dict[str, Any]:
+    """The account's own data, then each domain's part (core/domains.py) under its key."""
     passkeys = await Passkey.objects().where(Passkey.account == account.id)
     events = await audit.events_of(account.id, limit=10_000)
     await audit.record(
         "account-exported", "success", meta, actor_id=account.id, actor_role=account.role
     )
-    return AccountExport(
+    own = AccountExport(
         account={
             "email": account.email,
             "display_name": account.display_name,
@@ -45,9 +53,8 @@ async def export_account(account: Account, meta: RequestMeta) -> AccountExport:
         ],
         recovery_codes_left=await unused_recovery_codes(account.id),
         audit_events=[_event(event) for event in events],
-        bound_records=await bindings_of(account.id),
-        notifications=await notification_data_of(account.id),
     )
+    return {**msgspec.to_builtins(own), **{p.key: await p.export(account.id) for p in parts}}
 
 
 def _event(event: AuditEvent) -> dict:
@@ -60,8 +67,14 @@ def _event(event: AuditEvent) -> dict:
     }
 
 
-async def delete_account(account: Account, meta: RequestMeta) -> None:
-    """Passkeys, recovery codes and enrolment links go with the account (ON DELETE CASCADE)."""
+async def delete_account(
+    account: Account, meta: RequestMeta, parts: Sequence[PrivacyPart], var_path: Path
+) -> None:
+    """Passkeys, recovery codes, enrolment links and every domain's rows that refer to the
+    account go with it (ON DELETE CASCADE); each domain's `erase` removes the rest first."""
+    for part in parts:
+        if part.erase is not None:
+            await part.erase(account.id, var_path)
     async with write_transaction(Account._meta.db):
         await audit.record(
             "account-deleted", "success", meta, actor_id=account.id, actor_role=account.role

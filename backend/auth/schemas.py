@@ -64,5 +64,3 @@ class AccountExport(msgspec.Struct):
     passkeys: list[dict[str, Any]]
     recovery_codes_left: int
     audit_events: list[dict[str, Any]]
-    bound_records: list[dict[str, Any]]
-    notifications: dict[str, Any]

@@ -186,6 +186,14 @@ def open_attachment(token: str, *, root: Path) -> AttachmentFile:
     raise AttachmentNotFound(token)
 
 
+def remove_attachment(token: str, *, root: Path) -> None:
+    """Delete the stored file (the account that attached it is deleted); none is no error."""
+    if not is_token(token):
+        raise AttachmentNotFound(token)
+    for extension in _STORED_KINDS:
+        _path_for(root, token, extension).unlink(missing_ok=True)
+
+
 def is_token(token: str) -> bool:
     return isinstance(token, str) and _TOKEN.fullmatch(token) is not None
 

@@ -1,0 +1,54 @@
+"""What each domain adds to the app, in one place of its own (`backend/<domain>/domain.py`).
+
+app.py lists the domains; each brings its controllers, the template globals its pages use, its
+group in the site search and its part of a person's data (the export, and what deleting the
+account must do beyond the database's ON DELETE CASCADE). So the app is a readable list, and
+auth/privacy.py gathers a person's data without importing every other domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+
+class PrivacyPart(msgspec.Struct, frozen=True):
+    """A domain's part of a person's data: `export(account_id)` under `key` in the export;
+    `erase(account_id, var_path)` runs before the account is deleted (its files on disk, say)."""
+
+    key: str
+    export: Callable[[int], Awaitable[Any]]
+    erase: Callable[[int, Path], Awaitable[None]] | None = None
+
+
+class Domain(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    route_handlers: Sequence[Any] = ()
+    template_globals: Mapping[str, Any] = {}
+    search_sources: Sequence[Any] = ()
+    privacy: Sequence[PrivacyPart] = ()
+
+
+def route_handlers_of(domains: Sequence[Domain]) -> list[Any]:
+    return [handler for domain in domains for handler in domain.route_handlers]
+
+
+def template_globals_of(domains: Sequence[Domain]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for domain in domains:
+        clash = merged.keys() & domain.template_globals.keys()
+        if clash:
+            raise ValueError(f"{domain.name} redefines template globals {sorted(clash)}")
+        merged.update(domain.template_globals)
+    return merged
+
+
+def search_sources_of(domains: Sequence[Domain]) -> tuple[Any, ...]:
+    return tuple(source for domain in domains for source in domain.search_sources)
+
+
+def privacy_parts_of(domains: Sequence[Domain]) -> tuple[PrivacyPart, ...]:
+    return tuple(part for domain in domains for part in domain.privacy)
