@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -69,6 +70,14 @@ if TEST_POSTGRES_URL:
 if TEST_REDIS_URL:
     os.environ["IPH_REDIS_URL"] = TEST_REDIS_URL
     os.environ["IPH_STORE_NAMESPACE"] = f"iphtest{RUN_ID}"
+if TEST_POSTGRES_URL or TEST_REDIS_URL:
+    # The scale profile signs e-certificates with a key the operator configures: make one, as
+    # an operator would, for this run.
+    from backend.certificates.signing import _self_signed_key
+
+    _office = _self_signed_key(Path(VAR_DIR) / "office-key")
+    os.environ["IPH_SIGNING_KEY_FILE"] = str(_office.key_file)
+    os.environ["IPH_SIGNING_CERT_FILE"] = str(_office.cert_file)
 
 # Only now: the app module builds its engine and stores from the environment above.
 import httpx  # noqa: E402
