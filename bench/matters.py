@@ -28,15 +28,15 @@ import os
 import random
 import secrets
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+sys.path.insert(0, str(ROOT))
+
+from bench.engines import DEFAULT_POSTGRES_URL, run_on_engines  # noqa: E402
+
 BENCH_DATABASE = "iph_bench_matters"
 KIND = "bibliographic-change"
 BATCH = 500
@@ -181,57 +181,11 @@ async def run_engine(args: argparse.Namespace) -> dict:
     }
 
 
-def spawn(engine: str, args: argparse.Namespace, var_dir: str, url: str) -> dict:
-    environment = {
-        **os.environ,
-        "PICCOLO_CONF": "backend.piccolo_conf",
-        "IPH_VAR_DIR": var_dir,
-        "IPH_DATABASE_URL": url,
-        "IPH_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    }
-    command = [
-        sys.executable,
-        __file__,
-        "--child",
-        engine,
-        f"--matters={args.matters}",
-        f"--repeat={args.repeat}",
-    ]
-    output = subprocess.run(
-        command, env=environment, cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True
-    )
-    return json.loads(output.stdout.strip().splitlines()[-1])
-
-
-async def _postgres(url: str, statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def run_all(args: argparse.Namespace) -> None:
-    figures: dict[str, dict] = {}
-    for engine in args.engines:
-        var_dir = tempfile.mkdtemp(prefix="iph-bench-matters-")
-        drop = f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"
-        if engine == "sqlite":
-            url = f"sqlite:///{var_dir}/matters.sqlite3"
-        else:
-            url = urlunsplit(urlsplit(args.postgres_url)._replace(path=f"/{BENCH_DATABASE}"))
-            asyncio.run(_postgres(args.postgres_url, drop))
-            asyncio.run(_postgres(args.postgres_url, f"CREATE DATABASE {BENCH_DATABASE}"))
-        try:
-            figures[engine] = spawn(engine, args, var_dir, url)
-        finally:
-            if engine == "postgresql":
-                asyncio.run(_postgres(args.postgres_url, drop))
-            subprocess.run(["rm", "-rf", var_dir], check=False)
-    print(markdown(figures))
+    options = [f"--matters={args.matters}", f"--repeat={args.repeat}"]
+    print(
+        markdown(run_on_engines(__file__, args.engines, options, args.postgres_url, BENCH_DATABASE))
+    )
 
 
 def markdown(figures: dict[str, dict]) -> str:
