@@ -22,6 +22,7 @@ import msgspec
 
 from backend.business_register.tables import BusinessEntity
 from backend.core.database import write_transaction
+from backend.core.imports import ImportResult, RowProblem
 from backend.geo_indications.credit_code import (
     InvalidCreditCode,
     demo_code,
@@ -70,17 +71,6 @@ class OwnRegister:
             active=row["active"],
             is_demo=row["is_demo"],
         )
-
-
-class RowProblem(msgspec.Struct, frozen=True):
-    line: int
-    message: str
-
-
-class ImportResult(msgspec.Struct):
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
 
 
 def read_rows(path: Path) -> tuple[list[dict[str, Any]], list[RowProblem]]:

@@ -245,10 +245,12 @@ async def submit_matter(
     whether this was a repeat). The same key with other answers raises idempotency.KeyReused."""
     payload = {"matter": reference, "answers": answers, "commitment": commitment_version}
 
+    actor = await actor_of(account_id)
+
     async def write() -> dict[str, str]:
         await _apply(
             reference,
-            account_id,
+            actor,
             Action.submit,
             None,
             now,
@@ -271,14 +273,15 @@ async def act(
     now: dt.datetime | None = None,
 ) -> MatterView:
     """Take `action` on the matter as this person: the transition stored, or ActionRefused."""
+    actor = await actor_of(account_id)
     async with write_transaction(Matter._meta.db):
-        await _apply(reference, account_id, action, reason, now)
-    return await matter_for(reference, await actor_of(account_id))
+        await _apply(reference, actor, action, reason, now)
+    return await matter_for(reference, actor)
 
 
 async def _apply(
     reference: str,
-    account_id: int,
+    actor: Actor,
     action: Action,
     reason: Reason | None,
     now: dt.datetime | None,
@@ -287,7 +290,6 @@ async def _apply(
     """Inside the caller's transaction: the workflow's transition stored with the matter's new
     status (and `changes`), or ActionRefused / ChangedMeanwhile."""
     at = now or dt.datetime.now(dt.UTC)
-    actor = await actor_of(account_id)
     matter = await matter_for(reference, actor)
     state = workflow.MatterState(
         applicant_id=matter.applicant_id, outlet_id=matter.outlet_id, history=matter.history

@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from backend.core.database import write_transaction
+from backend.core.imports import ImportResult, RowProblem
 from backend.outlets.places import UnknownPlace, place_of
 from backend.outlets.tables import Outlet
 
@@ -68,18 +69,6 @@ class OutletRow(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     longitude: float | None = None
     host_institution: str = ""
     note: str = ""
-
-
-class RowProblem(msgspec.Struct, frozen=True):
-    line: int
-    message: str
-
-
-class ImportResult(msgspec.Struct):
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[RowProblem] = []
 
 
 def _cleaned(row: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import msgspec
 
 from backend.core.database import write_transaction
+from backend.core.imports import ImportResult, RowProblem
 from backend.working_days.tables import AnnouncedDay
 
 REQUIRED_COLUMNS = ("date", "kind", "source")
@@ -35,18 +36,6 @@ class AnnouncedDayRow(msgspec.Struct, frozen=True):
     kind: AnnouncedDay.Kind
     name: str
     source: str
-
-
-class RowProblem(msgspec.Struct, frozen=True):
-    line: int
-    message: str
-
-
-class ImportResult(msgspec.Struct):
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[RowProblem] = []
 
 
 def announced_day_row(raw: dict[str, str | None]) -> AnnouncedDayRow:
