@@ -19,7 +19,6 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
-from backend.auth import audit
 from backend.auth.domain import DOMAIN as AUTH
 from backend.auth.guards import CurrentAccountMiddleware, SignInRequired, send_to_sign_in
 from backend.auth.passkeys import RelyingParty
@@ -33,7 +32,7 @@ from backend.core.api_docs import SwaggerUIPage
 from backend.core.compression import compression_config
 from backend.core.errors import render_error
 from backend.core.health import healthz, readyz
-from backend.core.jobs import PeriodicJob, job_queue_for
+from backend.core.jobs import job_queue_for
 from backend.core.middleware import LocaleMiddleware, add_content_language
 from backend.core.request_log import with_request_log
 from backend.core.scheduler import Scheduler
@@ -50,9 +49,9 @@ from backend.core.static_assets import (
 from backend.core.templating import configure_jinja
 from backend.geo_indications.domain import DOMAIN as GEO_INDICATIONS
 from backend.guides.domain import DOMAIN as GUIDES
+from backend.idempotency.domain import DOMAIN as IDEMPOTENCY
 from backend.inquiries.domain import DOMAIN as INQUIRIES
 from backend.inquiries.marks import MARK_URL_PREFIX
-from backend.inquiries.reminders import send_deadline_reminders
 from backend.matters.domain import DOMAIN as MATTERS
 from backend.notifications.domain import DOMAIN as NOTIFICATIONS
 from backend.notifications.email import mail_sender_for
@@ -62,9 +61,10 @@ from backend.outlets.domain import DOMAIN as OUTLETS
 from backend.settings import Settings
 from backend.shell.domain import DOMAIN as SHELL
 
-# The domains, each with its controllers, template globals, site-search group and part of a
-# person's data (backend/<domain>/domain.py). The site search lists its groups in this order
-# when equally good, and the first source that claims a whole query (a number) answers it.
+# The domains, each with its controllers, template globals, site-search group, part of a
+# person's data and periodic jobs (backend/<domain>/domain.py). The site search lists its groups
+# in this order when equally good, and the first source that claims a whole query (a number)
+# answers it.
 DOMAINS = (
     SHELL,
     MATTERS,
@@ -75,6 +75,7 @@ DOMAINS = (
     AUTH,
     NOTIFICATIONS,
     CERTIFICATES,
+    IDEMPOTENCY,
 )
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
@@ -145,20 +146,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     job_queue = job_queue_for(settings)  # the scale profile's, for `litestar iph worker`
     notifier = Notifier(auth.mail, push, job_queue)
-    # Cron times are UTC: reminders at 08:05 and the purge at 03:30 in Beijing.
-    periodic_jobs = (
-        PeriodicJob(
-            "purge-audit-log",
-            "30 19 * * *",
-            timedelta(days=1),
-            lambda: audit.purge_older_than(settings.audit_retention_days, auth.clock()),
-        ),
-        PeriodicJob(
-            "deadline-reminders",
-            "5 0 * * *",
-            timedelta(days=1),
-            lambda: send_deadline_reminders(auth.clock().date(), notifier),
-        ),
+    periodic_jobs = domains.periodic_jobs_of(
+        DOMAINS, domains.JobContext(settings=settings, clock=auth.clock, notifier=notifier)
     )
     if job_queue is None:  # embedded: this process runs them
         for job in periodic_jobs:

@@ -4,7 +4,7 @@ A key is 32 random bytes (base64url) after `iph_`; only its SHA-256 is kept (a k
 needs no salt or slow hash), with its first characters to tell keys apart in a list. Each key
 may make `api_rate_limit_per_minute` calls a minute, counted by the atomic SQL counter sign-in
 uses (auth/limits.py), shared by every worker. Every call, refused ones included, is one
-ApiCall row: key id, path, status, client address, time.
+ApiCall row: key id, path, status, client address, time, kept as long as the audit log.
 """
 
 from __future__ import annotations
@@ -124,3 +124,10 @@ def audited(app: ASGIApp) -> ASGIApp:
             ).save()
 
     return middleware
+
+
+async def purge_calls_older_than(days: int, now: dt.datetime) -> int:
+    """The retention job of the calls' audit (the same period as the account audit log)."""
+    cutoff = now - dt.timedelta(days=days)
+    deleted = await ApiCall.delete().where(ApiCall.occurred_at < cutoff).returning(ApiCall.id)
+    return len(deleted)

@@ -2,17 +2,21 @@
 
 app.py lists the domains; each brings its controllers, the template globals its pages use, its
 group in the site search and its part of a person's data (the export, and what deleting the
-account must do beyond the database's ON DELETE CASCADE). So the app is a readable list, and
-auth/privacy.py gathers a person's data without importing every other domain.
+account must do beyond the database's ON DELETE CASCADE), and its periodic jobs. So the app is a
+readable list, and auth/privacy.py gathers a person's data without importing every other domain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import msgspec
+
+from backend.core.jobs import PeriodicJob
+from backend.settings import Settings
 
 
 class PrivacyPart(msgspec.Struct, frozen=True):
@@ -24,12 +28,21 @@ class PrivacyPart(msgspec.Struct, frozen=True):
     erase: Callable[[int, Path], Awaitable[None]] | None = None
 
 
+class JobContext(msgspec.Struct, frozen=True, kw_only=True):
+    """What a periodic job may need from the app: its settings, its clock and its notifier."""
+
+    settings: Settings
+    clock: Callable[[], datetime]
+    notifier: Any
+
+
 class Domain(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     route_handlers: Sequence[Any] = ()
     template_globals: Mapping[str, Any] = {}
     search_sources: Sequence[Any] = ()
     privacy: Sequence[PrivacyPart] = ()
+    jobs: Callable[[JobContext], Sequence[PeriodicJob]] | None = None
 
 
 def route_handlers_of(domains: Sequence[Domain]) -> list[Any]:
@@ -52,3 +65,7 @@ def search_sources_of(domains: Sequence[Domain]) -> tuple[Any, ...]:
 
 def privacy_parts_of(domains: Sequence[Domain]) -> tuple[PrivacyPart, ...]:
     return tuple(part for domain in domains for part in domain.privacy)
+
+
+def periodic_jobs_of(domains: Sequence[Domain], context: JobContext) -> tuple[PeriodicJob, ...]:
+    return tuple(job for domain in domains if domain.jobs for job in domain.jobs(context))

@@ -177,3 +177,17 @@ async def test_a_key_is_kept_only_as_its_hash() -> None:
     assert secret.startswith("iph_") and len(secret) > 40
     assert secret not in (stored.key_hash, stored.prefix) and stored.prefix == secret[:12]
     assert (await api_keys.live_key(secret)).id == row.id
+
+
+async def test_the_retention_job_drops_calls_older_than_the_audit_period_only() -> None:
+    now = dt.datetime.now(dt.UTC)
+    old_path, recent_path = "/api/v1/test-retention-old", "/api/v1/test-retention-recent"
+    await ApiCall.insert(
+        ApiCall(path=old_path, status=200, occurred_at=now - dt.timedelta(days=185)),
+        ApiCall(path=recent_path, status=200, occurred_at=now - dt.timedelta(days=183)),
+    )
+
+    dropped = await api_keys.purge_calls_older_than(184, now)
+
+    assert dropped >= 1
+    assert await calls_to(old_path) == [] and len(await calls_to(recent_path)) == 1

@@ -93,7 +93,12 @@ async def test_a_failed_scheduled_run_is_logged_and_the_schedule_goes_on(caplog)
 
 @pytest.mark.profiles
 def test_both_profiles_have_the_periodic_jobs_and_only_the_scale_profile_a_queue(app) -> None:
-    expected = {"purge-audit-log", "deadline-reminders"}
+    expected = {
+        "purge-audit-log",
+        "deadline-reminders",
+        "purge-api-calls",
+        "forget-idempotency-keys",
+    }
     assert {job.name for job in app.state.periodic_jobs} == expected
     assert (app.state.jobs is None) is (not TEST_REDIS_URL)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -95,3 +96,22 @@ async def test_a_failing_write_leaves_neither_the_write_nor_the_key() -> None:
 def test_a_key_that_is_not_one_is_refused(key: str) -> None:
     with pytest.raises(service.InvalidKey):
         service.check_key(key)
+
+
+async def test_keys_are_forgotten_after_the_kept_period_and_not_before() -> None:
+    old_key, recent_key, calls = secrets.token_urlsafe(16), secrets.token_urlsafe(16), []
+    for key in (old_key, recent_key):
+        name = f"测试网点{secrets.token_hex(4)}"
+        await service.once("test", "account:1", key, {}, an_outlet_write(name, calls))
+    later = datetime.now(UTC) + service.KEPT_FOR + timedelta(minutes=1)
+    natural = {key: f"test|account:1|{key}" for key in (old_key, recent_key)}
+    await IdempotencyRecord.update({IdempotencyRecord.created_at: later - service.KEPT_FOR}).where(
+        IdempotencyRecord.natural_key == natural[recent_key]
+    )
+
+    await service.forget_old(later)
+
+    kept = await IdempotencyRecord.select(IdempotencyRecord.natural_key).where(
+        IdempotencyRecord.natural_key.is_in(list(natural.values()))
+    )
+    assert [row["natural_key"] for row in kept] == [natural[recent_key]]
