@@ -20,5 +20,6 @@ APP_REGISTRY = AppRegistry(
         "backend.matters.piccolo_app",
         "backend.certificates.piccolo_app",
         "backend.business_register.piccolo_app",
+        "backend.reviews.piccolo_app",
     ]
 )
