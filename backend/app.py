@@ -58,6 +58,7 @@ from backend.notifications.email import mail_sender_for
 from backend.notifications.push import PushSender, vapid_private_key
 from backend.notifications.service import Notifier
 from backend.outlets.domain import DOMAIN as OUTLETS
+from backend.reviews.domain import DOMAIN as REVIEWS
 from backend.settings import Settings
 from backend.shell.domain import DOMAIN as SHELL
 
@@ -75,6 +76,7 @@ DOMAINS = (
     AUTH,
     NOTIFICATIONS,
     CERTIFICATES,
+    REVIEWS,
     IDEMPOTENCY,
 )
 # Requests that must never be throttled or that serve immutable files.

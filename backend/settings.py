@@ -45,6 +45,10 @@ SETTING_DOCS: dict[str, str] = {
     "signing_cert_file": "PEM certificate of that key, then any chain up to its root.",
     "api_rate_limit_per_minute": "Calls one data-interface API key may make per minute "
     "before getting 429.",
+    "review_contact_working_days": "Working days from a bad review to the return contact.",
+    "review_resolve_working_days": "Working days from a bad review to it being put right and "
+    "answered (a supervisor may give a new date, with a reason the reviewer sees).",
+    "review_follow_up_days": "Days after a review in which its reviewer may add a follow-up.",
 }
 # The push services of Chrome/Edge-on-Android/Opera/Samsung (FCM), Firefox, Edge on Windows and
 # Safari. Subscriptions elsewhere are refused: the server would otherwise POST wherever a
@@ -78,6 +82,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     signing_key_file: str = ""
     signing_cert_file: str = ""
     api_rate_limit_per_minute: int = 60
+    review_contact_working_days: int = 1
+    review_resolve_working_days: int = 15
+    review_follow_up_days: int = 15
 
     def __post_init__(self) -> None:
         if self.audit_retention_days < 184:

@@ -214,8 +214,11 @@ async def desk_code_for(outlet_id: int, desk: str) -> str:
     return token
 
 
-async def target_of(token: str, account_id: int | None, now: dt.datetime | None = None) -> Target:
-    """What /rate/{token} rates, or TokenUnknown, TokenExpired, AlreadyRated, NotYours."""
+async def target_of(
+    token: str, account_id: int | None, now: dt.datetime | None = None, rated_ok: bool = False
+) -> Target:
+    """What /rate/{token} rates, or TokenUnknown, TokenExpired, AlreadyRated (unless `rated_ok`:
+    a send may be the repeat of the one that rated it), NotYours."""
     event = await ServiceEvent.select().where(ServiceEvent.token == token).first()
     if event is None:
         desk = (
@@ -238,7 +241,7 @@ async def target_of(token: str, account_id: int | None, now: dt.datetime | None 
             signed_in_only=False,
         )
     review = await Review.select(Review.id).where(Review.event == event["id"]).first()
-    if review:
+    if review and not rated_ok:
         raise AlreadyRated(review["id"])
     if event["expires_at"] is not None and _now(now) > event["expires_at"]:
         raise TokenExpired
@@ -256,6 +259,13 @@ async def target_of(token: str, account_id: int | None, now: dt.datetime | None 
         desk=event["desk"],
         anonymous_allowed=not owned,
         signed_in_only=owned,
+    )
+
+
+async def is_someones_event(token: str) -> bool:
+    """A service of a named person (a matter): rated by them once they have signed in."""
+    return await ServiceEvent.exists().where(
+        (ServiceEvent.token == token) & ServiceEvent.account_id.is_not_null()
     )
 
 

@@ -72,3 +72,12 @@ for (const form of document.querySelectorAll('form[action="/signout"], form[acti
       .catch(() => {});
   });
 }
+
+// A rating kept on this phone while offline goes out from whichever page is opened next, not
+// only from the rating page (reviews.js, loaded only when such a rating may be waiting).
+const reviewsScript = document.querySelector('meta[name="iph-reviews-script"]')?.content;
+if (reviewsScript && window.indexedDB?.databases) {
+  indexedDB.databases()
+    .then((all) => all.some((db) => db.name === "iph-reviews") && import(reviewsScript))
+    .catch(() => {});
+}
