@@ -24,6 +24,7 @@ from backend.auth.guards import CurrentAccountMiddleware, SignInRequired, send_t
 from backend.auth.passkeys import RelyingParty
 from backend.auth.service import AuthEnvironment
 from backend.auth.sessions import SessionPolicy
+from backend.business_register.service import register_for
 from backend.certificates.api_keys import API_KEY_COMPONENTS
 from backend.certificates.domain import DOMAIN as CERTIFICATES
 from backend.cli import IPHCLIPlugin
@@ -261,6 +262,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "service_worker_source": _service_worker_source(assets),
                 "auth": auth,
                 "notify": notifier,
+                "business_register": register_for(settings),  # the adapter the settings name
                 "push": push,
                 "jobs": job_queue,
                 "periodic_jobs": periodic_jobs,

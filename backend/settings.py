@@ -49,6 +49,9 @@ SETTING_DOCS: dict[str, str] = {
     "review_resolve_working_days": "Working days from a bad review to it being put right and "
     "answered (a supervisor may give a new date, with a reason the reviewer sees).",
     "review_follow_up_days": "Days after a review in which its reviewer may add a follow-up.",
+    "business_register": "Adapter that looks up enterprises' credit codes in the business "
+    "register: `own` reads our own copy (seeded with demo entities, `litestar iph import "
+    "business-entities`).",
 }
 # The push services of Chrome/Edge-on-Android/Opera/Samsung (FCM), Firefox, Edge on Windows and
 # Safari. Subscriptions elsewhere are refused: the server would otherwise POST wherever a
@@ -85,6 +88,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     review_contact_working_days: int = 1
     review_resolve_working_days: int = 15
     review_follow_up_days: int = 15
+    business_register: str = "own"
 
     def __post_init__(self) -> None:
         if self.audit_retention_days < 184:

@@ -7,7 +7,9 @@ outside this project (the market regulator's). `BusinessRegister` is the adapter
 `OwnRegister`, the default, reads our own copy (`BusinessEntity`), which `iph setup` seeds with
 demo entities labelled as such and `litestar iph import business-entities FILE` fills
 (docs/import-business-entities.md). Another adapter (the regulator's data-sharing interface)
-would implement the same `look_up`.
+would implement the same `look_up`, be named in ADAPTERS and chosen with IPH_BUSINESS_REGISTER;
+`register_for(settings)` is the one place the app gets its adapter from (create_app keeps it in
+`app.state.business_register`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from backend.geo_indications.credit_code import (
     parse_credit_code,
     reason_message,
 )
+from backend.settings import Settings
 
 DEMO_SOURCE = "IP Handheld demo entity (not a real enterprise)"
 FIELDS = ("credit_code", "name", "address", "active", "source", "demo")
@@ -51,9 +54,15 @@ class RegisteredEntity(msgspec.Struct, frozen=True, kw_only=True):
     is_demo: bool
 
 
+class RegisterUnavailable(Exception):
+    """The register could not answer just now (a remote adapter's outage or time-out): the
+    filing goes on as if it held nothing, and says why."""
+
+
 class BusinessRegister(Protocol):
     async def look_up(self, credit_code: str) -> RegisteredEntity | None:
-        """The entity of this (canonical, valid) code, or None when the register has none."""
+        """The entity of this (canonical, valid) code, or None when the register has none;
+        RegisterUnavailable when it cannot tell."""
         ...
 
 
@@ -71,6 +80,23 @@ class OwnRegister:
             active=row["active"],
             is_demo=row["is_demo"],
         )
+
+
+# The adapters IPH_BUSINESS_REGISTER may name, each made from the settings.
+ADAPTERS: dict[str, Callable[[Settings], BusinessRegister]] = {
+    "own": lambda settings: OwnRegister()
+}
+
+
+def register_for(settings: Settings) -> BusinessRegister:
+    """The adapter the settings name; ValueError (the app does not start) for an unknown one."""
+    make = ADAPTERS.get(settings.business_register)
+    if make is None:
+        raise ValueError(
+            f"IPH_BUSINESS_REGISTER={settings.business_register!r} names no adapter "
+            f"(one of: {', '.join(sorted(ADAPTERS))})"
+        )
+    return make(settings)
 
 
 def read_rows(path: Path) -> tuple[list[dict[str, Any]], list[RowProblem]]:

@@ -10,6 +10,11 @@ choice as its value, a record number and a credit code in their canonical form. 
 number is never kept: only its last four characters and a keyed hash (HMAC-SHA256 under a salt
 derived from the install's secret key, `identity_salt`), enough to check later that the same
 number was given and to show "•••• 123X" (DESIGN.md "Security and privacy", PIPL).
+
+The business register's answer about the holder's credit code is data here too: service.py asks
+the register when the credit-code screen is saved and keeps its answer under REGISTER_CHECK
+(`with_register_check`); `register_match` reads it back. A match stands for the documents marked
+`register_may_replace` (not asked, not needed) and fills the fields marked `from_register`.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Literal
+
+import msgspec
 
 from backend.core import i18n
 from backend.geo_indications.credit_code import (
@@ -30,6 +37,7 @@ from backend.inquiries.service import InvalidNumber, invalid_number_message, par
 from backend.matters.catalogue import Condition, Document, Field, Matter, QuestionGroup
 
 OTHER_RECORD = "other"  # the record_number choice "another number", typed in `<key>_other`
+REGISTER_CHECK = "register_check"  # the answer that keeps what the business register said
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"  # GB 11643-1999: the 18th character for (Σ digit × weight) mod 11
 
@@ -40,30 +48,124 @@ def identity_salt(secret_key: str) -> bytes:
     return hashlib.sha256(b"iph identity-number salt\x00" + secret_key.encode()).digest()
 
 
+class RegisterCheck(msgspec.Struct, frozen=True, kw_only=True):
+    """What the business register said of a credit code, as it said it then: `matched` an
+    active entity (its name and registered address), `inactive` one deregistered or revoked
+    (not used), `not_held` no entry, `unavailable` the register could not answer."""
+
+    credit_code: str
+    outcome: Literal["matched", "inactive", "not_held", "unavailable"]
+    name: str = ""
+    address: str = ""
+    is_demo: bool = False
+
+    @property
+    def matched(self) -> bool:
+        return self.outcome == "matched"
+
+
 def asked(condition: Condition | None, answers: Mapping[str, Any]) -> bool:
     return condition is None or answers.get(condition.field) in condition.values
 
 
-def asked_fields(group: QuestionGroup, answers: Mapping[str, Any]) -> list[Field]:
-    return [field for field in group.fields if asked(field.only_if, answers)]
+def register_check(matter: Matter, answers: Mapping[str, Any]) -> RegisterCheck | None:
+    """The register's answer about the credit code as the answers hold it now; None when it was
+    not asked, or the code (or whether it is asked at all) changed since."""
+    field = matter.register_field
+    raw = answers.get(REGISTER_CHECK)
+    if field is None or not isinstance(raw, dict) or not asked(field.only_if, answers):
+        return None
+    try:
+        check = msgspec.convert(raw, RegisterCheck)
+    except msgspec.ValidationError:
+        return None
+    return check if check.credit_code == answers.get(field.key) else None
 
 
-def group_asked(group: QuestionGroup, answers: Mapping[str, Any]) -> bool:
+def register_match(matter: Matter, answers: Mapping[str, Any]) -> RegisterCheck | None:
+    check = register_check(matter, answers)
+    return check if check is not None and check.matched else None
+
+
+def checked_in_register(matter: Matter, answers: Mapping[str, Any]) -> frozenset[str]:
+    """The codes of the documents the register's match stands for: neither asked nor needed."""
+    if register_match(matter, answers) is None:
+        return frozenset()
+    return frozenset(d.code for d in matter.documents if d.register_may_replace)
+
+
+def field_asked(matter: Matter, field: Field, answers: Mapping[str, Any]) -> bool:
+    if not asked(field.only_if, answers):
+        return False
+    return field.kind != "file" or field.document not in checked_in_register(matter, answers)
+
+
+def asked_fields(matter: Matter, group: QuestionGroup, answers: Mapping[str, Any]) -> list[Field]:
+    return [field for field in group.fields if field_asked(matter, field, answers)]
+
+
+def group_asked(matter: Matter, group: QuestionGroup, answers: Mapping[str, Any]) -> bool:
     """A screen is shown when a field on it may be asked (a condition on the same screen
     counts as may: the person chooses there)."""
     keys = {field.key for field in group.fields}
+    checked = checked_in_register(matter, answers)
     return any(
-        field.only_if is None or field.only_if.field in keys or asked(field.only_if, answers)
+        (field.only_if is None or field.only_if.field in keys or asked(field.only_if, answers))
+        and not (field.kind == "file" and field.document in checked)
         for field in group.fields
     )
 
 
 def steps(matter: Matter, answers: Mapping[str, Any]) -> list[QuestionGroup]:
-    return [group for group in matter.questions if group_asked(group, answers)]
+    return [group for group in matter.questions if group_asked(matter, group, answers)]
 
 
 def required_documents(matter: Matter, answers: Mapping[str, Any]) -> list[Document]:
-    return [d for d in matter.documents if d.required and asked(d.only_if, answers)]
+    checked = checked_in_register(matter, answers)
+    return [
+        d
+        for d in matter.documents
+        if d.required and asked(d.only_if, answers) and d.code not in checked
+    ]
+
+
+def with_register_check(
+    matter: Matter,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    check: RegisterCheck | None,
+) -> dict[str, Any]:
+    """`after` (the answers once a screen is kept) with the register's answer about its credit
+    code kept, and on a match the `from_register` fields filled with the entity's name and
+    address where the person has not written their own: empty, or still what an earlier match
+    filled in. Those an earlier match filled that this answer does not confirm are emptied. A
+    field is filled only if it is asked, or its condition is not answered yet."""
+    earlier = register_match(matter, before)
+    result = {**after, REGISTER_CHECK: msgspec.to_builtins(check) if check else None}
+    match = check if check is not None and check.matched else None
+    for field in matter.fields:
+        if not field.from_register:
+            continue
+        value = result.get(field.key)
+        filled = earlier is not None and value == getattr(earlier, field.from_register)
+        if value not in (None, "") and not filled:
+            continue  # the person's own
+        condition = field.only_if
+        undecided = condition is not None and result.get(condition.field) in (None, "")
+        if match is not None and (asked(condition, result) or undecided):
+            result[field.key] = getattr(match, field.from_register)
+        elif filled:
+            result[field.key] = None
+    return result
+
+
+def register_values(matter: Matter, answers: Mapping[str, Any]) -> dict[str, str]:
+    """What the register's match would put in each `from_register` field (the screen says so
+    beside a field that still holds it)."""
+    match = register_match(matter, answers)
+    if match is None:
+        return {}
+    return {f.key: getattr(match, f.from_register) for f in matter.fields if f.from_register}
 
 
 def _label(field: Field) -> str:
@@ -252,7 +354,7 @@ def missing_for_send(
     """What stops sending, by the id on the review screen that the summary links to."""
     problems: dict[str, str] = {}
     for group in steps(matter, answers):
-        for field in asked_fields(group, answers):
+        for field in asked_fields(matter, group, answers):
             if field.kind != "file" and field.required and answers.get(field.key) in (None, ""):
                 problems[f"answer-{field.key}"] = required_message(field)
     locale = i18n.current_locale()

@@ -33,6 +33,8 @@ FieldKind = Literal[
 ]
 # Which records a record_number field accepts.
 RecordKind = Literal["patent", "utility_model_or_design", "trademark", "any"]
+# What of the business register's entry a text field is filled with (answers.with_register_check).
+RegisterPart = Literal["", "name", "address"]
 
 
 class Localised(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -74,6 +76,7 @@ class Field(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_length: int = 200  # kind text
     multiline: bool = False
     document: str = ""  # kind file: the code of the Document it carries
+    from_register: RegisterPart = ""  # kind text: filled from the register when the code matches
 
 
 class QuestionGroup(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -90,6 +93,7 @@ class Document(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     code: str
     name: Localised
     commitment_may_replace: bool = False  # a signed commitment (告知承诺) may stand instead
+    register_may_replace: bool = False  # not asked when the business register holds the holder
     required: bool = True  # False: only in some cases (see `note`)
     only_if: Condition | None = None
     note: Localised | None = None
@@ -156,6 +160,15 @@ class Matter(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     @property
     def fields(self) -> tuple[Field, ...]:
         return tuple(field for group in self.questions for field in group.fields)
+
+    @property
+    def register_field(self) -> Field | None:
+        """The credit-code field the business register is asked about, for a matter where its
+        answer counts (a document it may replace, a field it fills); None otherwise."""
+        uses = any(d.register_may_replace for d in self.documents) or any(
+            field.from_register for field in self.fields
+        )
+        return next((f for f in self.fields if f.kind == "credit_code"), None) if uses else None
 
 
 class Catalogue(msgspec.Struct, frozen=True):
@@ -232,6 +245,11 @@ def _problems(matter: Matter, path: Path):
     carried = {field.document for field in matter.fields if field.kind == "file"}
     if carried != documents:
         yield f"each document needs one file field and back: {sorted(carried ^ documents)}"
+    uses_register = any(d.register_may_replace for d in matter.documents) or any(
+        field.from_register for field in matter.fields
+    )
+    if uses_register and not any(field.kind == "credit_code" for field in matter.fields):
+        yield "register_may_replace and from_register need a credit_code field to look up"
     if any(d.commitment_may_replace for d in matter.documents) and not matter.commitments:
         yield "a document a commitment may replace needs the commitment's text"
     versions = [commitment.version for commitment in matter.commitments]
@@ -252,6 +270,8 @@ def _question_problems(matter: Matter):
                 yield f"field {field.key!r}: choices only, and always, with kind choice"
             if (field.kind == "file") != bool(field.document):
                 yield f"field {field.key!r}: a document only, and always, with kind file"
+            if field.from_register and field.kind != "text":
+                yield f"field {field.key!r}: from_register only with kind text"
             yield from _condition_problems(field.key, field.only_if, seen)
             seen[field.key] = field
     for document in matter.documents:

@@ -8,7 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+import msgspec
+
+from backend.business_register.service import demo_rows
 from backend.matters import service
+from backend.matters.answers import REGISTER_CHECK, RegisterCheck
 from backend.matters.tables import Matter
 from backend.matters.workflow import Action, Reason
 from backend.outlets.service import assign_staff
@@ -22,11 +26,23 @@ DEMO_MATTERS: tuple[tuple[str, int, tuple[Action, ...]], ...] = (
     ("restoration-request", 6, (Action.accept, Action.request_correction)),
     ("evaluation-report-request", 3, (Action.accept,)),
 )
+HOLDER = demo_rows()[0]  # a demo entity of the business register
 ANSWERS = {
     "bibliographic-change": {
-        "change_kind": "address",
-        "address_after": "浙江省杭州市西湖区文三路 90 号",
         "holder_kind": "enterprise",
+        "credit_code": HOLDER["credit_code"],
+        # As the filing keeps it when the register holds the code (matters/register_lookup.py).
+        REGISTER_CHECK: msgspec.to_builtins(
+            RegisterCheck(
+                credit_code=HOLDER["credit_code"],
+                outcome="matched",
+                name=HOLDER["name"],
+                address=HOLDER["address"],
+                is_demo=True,
+            )
+        ),
+        "change_kind": "address",
+        "address_after": HOLDER["address"],
     },
     "fee-reduction-request": {"fees": "annual_fee", "joint": "single", "holder_kind": "individual"},
 }

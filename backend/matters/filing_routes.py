@@ -27,6 +27,7 @@ from backend.idempotency.service import InvalidKey, KeyReused
 from backend.inquiries import service as inquiries
 from backend.matters import answers as rules
 from backend.matters import files, notices, service
+from backend.matters import wording as words
 from backend.matters.attachments import (
     MAX_ATTACHMENT_BYTES,
     Refusal,
@@ -147,7 +148,8 @@ class FilingController(Controller):
         if problems:
             return await _render_step(request, matter, kind, group_key, typed, problems, 400)
         account_id = current_account(request).id
-        updated = await service.save_answers(reference, account_id, keep)
+        register = request.app.state.business_register
+        updated = await service.save_answers(reference, account_id, keep, register=register)
         later = rules.steps(kind, updated.answers)
         index = [g.key for g in later].index(group.key)
         if index + 1 < len(later):
@@ -232,7 +234,7 @@ async def _store_uploads(
         for row in await files.attachments_of(matter.reference, matter.applicant_id)
     }
     replaceable = {d.code for d in kind.documents if d.commitment_may_replace}
-    for field in rules.asked_fields(group, matter.answers):
+    for field in rules.asked_fields(kind, group, matter.answers):
         needed = field.kind == "file" and field.required and field.document not in replaceable
         if needed and field.document not in attached and field.key not in problems:
             problems[field.key] = rules.required_message(field)
@@ -254,6 +256,10 @@ async def _render_step(
         raise NotFoundException
     group = groups[index]
     record_field = next((f for f in group.fields if f.kind == "record_number"), None)
+    values = typed or {
+        key: value for key, value in matter.answers.items() if isinstance(value, str | int)
+    }
+    checked = rules.checked_in_register(kind, matter.answers)
     context = {
         "matter": matter,
         "kind": kind,
@@ -265,8 +271,7 @@ async def _render_step(
         else f"/matters/{kind.code}",
         "action": _step_path(matter.reference, group),
         "answers": matter.answers,
-        "values": typed
-        or {key: value for key, value in matter.answers.items() if isinstance(value, str | int)},
+        "values": values,
         "errors": problems,
         "bound": await _bound_records(request, record_field.record_kind) if record_field else [],
         "attached": {
@@ -274,15 +279,50 @@ async def _render_step(
             for row in await files.attachments_of(matter.reference, matter.applicant_id)
         },
         "visible": {
-            f.key: rules.asked(f.only_if, matter.answers)
-            or (f.only_if and f.only_if.field in {g.key for g in group.fields})
+            f.key: (
+                rules.asked(f.only_if, matter.answers)
+                or (f.only_if and f.only_if.field in {g.key for g in group.fields})
+            )
+            and not (f.kind == "file" and f.document in checked)
             for f in group.fields
         },
+        **_register_lines(kind, group, matter.answers, values),
         "other": rules.OTHER_RECORD,
         "t": in_locale(),
     }
     template = "matters/_step.html" if wants_fragment(request) else "matters/step.html"
     return Template(template, context=context, status_code=status_code, headers=NO_STORE)
+
+
+def _register_lines(
+    kind: Matter, group: QuestionGroup, answers: dict[str, Any], values: dict[str, Any]
+) -> dict[str, Any]:
+    """What the screen says of the business register: a line beside the credit code (what it
+    said of the code shown) and beside each field still holding what it filled in; a notice on
+    the screen of the documents its match stands for."""
+    check = rules.register_check(kind, answers)
+    lines: dict[str, str] = {}
+    notice = ""
+    if check is not None:
+        filled = rules.register_values(kind, answers)
+        from_register = i18n.gettext("From the business register. Change it if it is not right.")
+        for field in group.fields:
+            if field.kind == "credit_code" and values.get(field.key) == check.credit_code:
+                lines[field.key] = words.register_sentence(check)
+            elif field.key in filled and values.get(field.key) == filled[field.key]:
+                lines[field.key] = from_register
+        replaceable = {d.code for d in kind.documents if d.register_may_replace}
+        if any(f.kind == "file" and f.document in replaceable for f in group.fields):
+            notice = (
+                i18n.gettext(
+                    "%(name)s was checked in the business register, so no business licence or "
+                    "registration certificate is asked for here."
+                )
+                % {"name": check.name}
+                if check.matched
+                else words.register_sentence(check)
+            )
+    return {"register": check, "register_lines": lines, "register_notice": notice}
 
 
 async def _render_review(
@@ -300,7 +340,7 @@ async def _render_review(
             group,
             [
                 (field, rules.shown(field, matter.answers.get(field.key)))
-                for field in rules.asked_fields(group, matter.answers)
+                for field in rules.asked_fields(kind, group, matter.answers)
                 if field.kind != "file"
             ],
         )
@@ -308,6 +348,8 @@ async def _render_review(
     ]
     attached = await files.attachments_of(matter.reference, matter.applicant_id)
     documents = [d for d in kind.documents if rules.asked(d.only_if, matter.answers)]
+    checked = rules.checked_in_register(kind, matter.answers)
+    register = words.register_context(kind, matter.answers)
     context = {
         "matter": matter,
         "kind": kind,
@@ -315,7 +357,9 @@ async def _render_review(
         "groups": groups,
         "documents": documents,
         "attached": {row.document_code: row for row in attached},
-        "replaceable": [d for d in documents if d.commitment_may_replace],
+        "replaceable": [d for d in documents if d.commitment_may_replace and d.code not in checked],
+        "checked": {code: words.register_checked(register["register"]) for code in checked},
+        **register,
         "commitment": kind.current_commitment,
         "signed": signed,
         "key": key,

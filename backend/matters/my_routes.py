@@ -18,6 +18,7 @@ from backend.auth.guards import current_account, signed_in
 from backend.core import i18n
 from backend.matters import answers as rules
 from backend.matters import files, notices, service
+from backend.matters import wording as words
 from backend.matters.attachments import AttachmentNotFound, attachments_dir
 from backend.matters.catalogue import catalogue
 from backend.matters.filing_routes import EDITABLE, _own_matter, in_locale
@@ -54,7 +55,7 @@ class MyMattersController(Controller):
                     group,
                     [
                         (f, rules.shown(f, matter.answers.get(f.key)))
-                        for f in rules.asked_fields(group, matter.answers)
+                        for f in rules.asked_fields(kind, group, matter.answers)
                         if f.kind != "file"
                     ],
                 )
@@ -62,6 +63,7 @@ class MyMattersController(Controller):
             ],
             "attachments": await files.attachments_of(reference, matter.applicant_id),
             "documents": {d.code: d for d in kind.documents},
+            **words.register_context(kind, matter.answers),
             "may_withdraw": Action.withdraw in next_actions(state, actor),
             "editable": matter.status in EDITABLE,
             "first_step": f"/my/matters/{reference}/steps/{groups[0].key}" if groups else "",

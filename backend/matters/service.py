@@ -21,9 +21,10 @@ from typing import Any
 import msgspec
 
 from backend.auth.tables import Account
+from backend.business_register.service import BusinessRegister
 from backend.core.database import write_transaction
 from backend.idempotency import service as idempotency
-from backend.matters import workflow
+from backend.matters import register_lookup, workflow
 from backend.matters.catalogue import Matter as MatterType
 from backend.matters.catalogue import catalogue
 from backend.matters.tables import Matter, MatterEvent
@@ -214,9 +215,15 @@ async def start_matter(
     return await matter_for(reference, await actor_of(account_id))
 
 
-async def save_answers(reference: str, account_id: int, answers: dict[str, Any]) -> MatterView:
+async def save_answers(
+    reference: str,
+    account_id: int,
+    answers: dict[str, Any],
+    register: BusinessRegister | None = None,
+) -> MatterView:
     """Keep the draft's answers (merged into those kept). Only the applicant, only a draft or a
-    matter whose correction was asked for."""
+    matter whose correction was asked for. When `answers` hold the holder's credit code, the
+    business `register` is asked about it and its answer kept with them (register_lookup.py)."""
     actor = await actor_of(account_id)
     matter = await matter_for(reference, actor)
     if matter.applicant_id != account_id:
@@ -224,6 +231,10 @@ async def save_answers(reference: str, account_id: int, answers: dict[str, Any])
     if matter.status not in (Status.draft, Status.correction_requested):
         raise ActionRefused(Refusal.not_allowed_in_state)
     merged = {**matter.answers, **answers}
+    if register is not None:
+        merged = await register_lookup.with_register_check(
+            matter_type(matter.type_code), matter.answers, merged, answers, register
+        )
     await Matter.update(
         {
             Matter.answers: msgspec.json.encode(merged).decode(),

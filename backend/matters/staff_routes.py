@@ -156,6 +156,7 @@ async def _matter_page(
         "type_name": words.type_name(matter.type_code),
         "status_name": words.status_name(matter.status),
         "answers": views.answers_of(matter),
+        **views.register_of(matter),
         "steps": views.steps_of(matter),
         "actions": views.action_forms(matter, actor),
         "claimed_by": claimed.get(matter.id, ""),

@@ -11,6 +11,7 @@ import msgspec
 
 from backend.auth.tables import Account
 from backend.core import i18n
+from backend.matters import answers as rules
 from backend.matters import service, workflow
 from backend.matters import wording as words
 from backend.matters.catalogue import Field, catalogue
@@ -123,7 +124,9 @@ def answers_of(matter: service.MatterView) -> list[Answer]:
     fields = {field.key: field for field in kind.fields} if kind else {}
     locale = i18n.current_locale()
     ordered = [key for key in fields if key in matter.answers]
-    ordered += [key for key in matter.answers if key not in fields]
+    ordered += [
+        key for key in matter.answers if key not in fields and key != rules.REGISTER_CHECK
+    ]  # the register's answer has its own part of the page (matters/_register_check.html)
     return [
         Answer(
             label=fields[key].label.of(locale) if key in fields else key,
@@ -131,6 +134,11 @@ def answers_of(matter: service.MatterView) -> list[Answer]:
         )
         for key in ordered
     ]
+
+
+def register_of(matter: service.MatterView) -> dict[str, Any]:
+    kind = catalogue().get(matter.type_code)
+    return words.register_context(kind, matter.answers) if kind else {"register": None}
 
 
 def steps_of(matter: service.MatterView) -> list[Step]:

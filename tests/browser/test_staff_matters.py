@@ -54,6 +54,9 @@ async def test_the_staff_queue_and_a_matter_fit_a_phone_and_have_no_axe_violatio
         await expect(page).to_have_url(re.compile(r"/staff/matters\?.*overdue=1"))
         await page.locator("#staff-queue a").first.click()
         await expect(page.get_by_role("heading", name="要求补正")).to_be_visible()
+        # the demo holder was found in the business register when the matter was filed
+        await expect(page.get_by_text("权利人已在工商登记信息中核验：")).to_be_visible()
+        await expect(page.get_by_text("演示数据：本应用虚构的主体，并非真实企业。")).to_be_visible()
         await expect_no_horizontal_scroll(page)
         await expect_no_axe_violations(page)
 

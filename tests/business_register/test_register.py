@@ -12,6 +12,7 @@ import pytest
 from backend.business_register import service
 from backend.business_register.tables import BusinessEntity
 from backend.geo_indications.credit_code import ALPHABET, check_character
+from backend.settings import Settings
 
 pytestmark = pytest.mark.profiles
 HEADER = "credit_code,name,address,active,source,demo\n"
@@ -84,3 +85,10 @@ async def test_the_demo_entities_are_valid_codes_labelled_as_demo() -> None:
     for row in service.demo_rows():
         found = await service.OwnRegister().look_up(row["credit_code"])
         assert found is not None and found.is_demo and "演示" in found.name
+
+
+def test_the_app_gets_the_adapter_its_settings_name_and_refuses_an_unknown_one(app) -> None:
+    assert isinstance(app.state.business_register, service.OwnRegister)
+    assert isinstance(service.register_for(Settings(business_register="own")), service.OwnRegister)
+    with pytest.raises(ValueError, match="IPH_BUSINESS_REGISTER='regulator' names no adapter"):
+        service.register_for(Settings(business_register="regulator"))

@@ -75,8 +75,8 @@ async def filed_to_review(person: Person) -> str:
     assert (
         await step(person, reference, "record", {"record_number_other": PATENT})
     ).status_code == 200
-    assert (await step(person, reference, "change", ADDRESS)).status_code == 200
     assert (await step(person, reference, "holder", ENTERPRISE)).status_code == 200
+    assert (await step(person, reference, "change", ADDRESS)).status_code == 200
     response = await step(person, reference, "documents", {})
     assert str(response.url).endswith(f"/my/matters/{reference}/review"), response.url
     return reference
@@ -99,7 +99,7 @@ async def test_each_step_shows_its_place_and_leads_to_the_next(applicant: Person
     page = (await applicant.client.get(f"/my/matters/{reference}/steps/record")).text
     assert "第 1 步，共 4 步" in page or "Step 1 of 4" in page
     response = await step(applicant, reference, "record", {"record_number_other": PATENT})
-    assert str(response.url).endswith(f"/my/matters/{reference}/steps/change")
+    assert str(response.url).endswith(f"/my/matters/{reference}/steps/holder")
     assert (await answers_of(reference))["record_number"] == PATENT
 
 
