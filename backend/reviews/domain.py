@@ -9,6 +9,7 @@ from backend.core.domains import Domain, JobContext
 from backend.core.jobs import PeriodicJob
 from backend.reviews.routes import MyReviewsController, RateController, review_session
 from backend.reviews.service import escalate_overdue, office_day
+from backend.reviews.staff_routes import StaffReviewsController
 from backend.reviews.wording import REVIEW_WORDS
 
 
@@ -26,7 +27,7 @@ def _jobs(context: JobContext) -> Sequence[PeriodicJob]:
 
 DOMAIN = Domain(
     name="reviews",
-    route_handlers=(RateController, MyReviewsController, review_session),
+    route_handlers=(RateController, MyReviewsController, review_session, StaffReviewsController),
     template_globals={"review_words": REVIEW_WORDS},
     jobs=_jobs,
 )

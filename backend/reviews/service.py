@@ -788,3 +788,92 @@ async def decide_appeal(
     )
     if not updated:
         raise AppealRefused("decided")
+
+
+# --- For the office's pages -------------------------------------------------------------------
+
+
+class ReviewerContact(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    email: str
+
+
+async def reviewer_contact(case_id: int, account_id: int) -> ReviewerContact | None:
+    """Whom a supervisor contacts about the case (the return contact): None for anyone else,
+    and for an anonymous review. The staff of the outlet rated never get it."""
+    actor = await actor_of(account_id)
+    if actor.role != Account.Role.supervisor:
+        return None
+    case = (
+        await RectificationCase.select(RectificationCase.review.reviewer_id)
+        .where(RectificationCase.id == case_id)
+        .first()
+    )
+    if case is None or case["review.reviewer_id"] is None:
+        return None
+    row = (
+        await Account.select(Account.display_name, Account.email)
+        .where(Account.id == case["review.reviewer_id"])
+        .first()
+    )
+    return ReviewerContact(name=row["display_name"], email=row["email"]) if row else None
+
+
+async def case_for_office(case_id: int, account_id: int) -> tuple[CaseView, ReviewView]:
+    """The case and its review, for staff of the outlet or a supervisor; CaseNotFound else."""
+    actor = await actor_of(account_id)
+    row = (
+        await RectificationCase.select(RectificationCase.review)
+        .where(RectificationCase.id == case_id)
+        .first()
+    )
+    if row is None:
+        raise CaseNotFound(case_id)
+    try:
+        review = await review_for_office(row["review"], actor)
+    except LookupError as error:
+        raise CaseNotFound(case_id) from error
+    assert review.case is not None
+    return review.case, review
+
+
+class Colleague(msgspec.Struct, frozen=True):
+    account_id: int
+    name: str
+
+
+async def assignable_staff(outlet_id: int | None) -> list[Colleague]:
+    """Who may be given a case of this outlet: its staff."""
+    if outlet_id is None:
+        return []
+    rows = await OutletStaff.select(OutletStaff.account, OutletStaff.account.display_name).where(
+        OutletStaff.outlet == outlet_id
+    )
+    return [Colleague(row["account"], row["account.display_name"]) for row in rows]
+
+
+async def appeal_of(review_id: int) -> dict[str, Any] | None:
+    return await ReviewAppeal.select().where(ReviewAppeal.review == review_id).first()
+
+
+class Desk(msgspec.Struct, frozen=True):
+    token: str
+    desk: str
+
+
+async def desks_of(outlet_id: int) -> list[Desk]:
+    rows = (
+        await DeskCode.select(DeskCode.token, DeskCode.desk)
+        .where((DeskCode.outlet_id == outlet_id) & DeskCode.active.eq(True))
+        .order_by(DeskCode.desk)
+    )
+    return [Desk(row["token"], row["desk"]) for row in rows]
+
+
+async def reviewer_of_case(case_id: int) -> int | None:
+    row = (
+        await RectificationCase.select(RectificationCase.review.reviewer_id)
+        .where(RectificationCase.id == case_id)
+        .first()
+    )
+    return row["review.reviewer_id"] if row else None
