@@ -30,6 +30,7 @@ from backend.matters.catalogue import catalogue
 from backend.matters.tables import Matter, MatterEvent
 from backend.matters.workflow import Action, Actor, Reason, Refusal, Status, Transition
 from backend.outlets.tables import Outlet, OutletStaff
+from backend.reviews import service as reviews
 from backend.working_days import service as working_days
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
@@ -345,7 +346,24 @@ async def _apply(
             at=decided.at,
         )
     )
+    if _ends_a_service(decided):  # its one rating opens with it, in the same transaction
+        await reviews.matter_ended(
+            reference,
+            matter.type_code,
+            matter.outlet_id,
+            matter.applicant_id,
+            decided.to_status,
+            decided.at,
+        )
     return decided
+
+
+def _ends_a_service(transition: Transition) -> bool:
+    """Completed, or withdrawn after it was sent: the service given may be rated (a draft
+    withdrawn was never a service)."""
+    if transition.to_status == Status.completed:
+        return True
+    return transition.to_status == Status.withdrawn and transition.from_status != Status.draft
 
 
 # The staff queue.
