@@ -9,7 +9,7 @@ import pytest
 from backend.matters import service as matters
 from backend.matters.workflow import Action
 from backend.reviews.tables import ServiceEvent
-from tests.matters.test_staff_queue import Office, account_id_of, office  # noqa: F401
+from tests.matters.test_staff_queue import Office, account_id_of
 from tests.reviews.test_pages import rate
 
 pytestmark = pytest.mark.profiles
