@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from backend.core.domains import Domain, JobContext
+from backend.core.domains import Domain, JobContext, PrivacyPart
 from backend.core.jobs import PeriodicJob
+from backend.reviews.privacy import detach_reviews, reviews_data_of
 from backend.reviews.routes import MyReviewsController, RateController, review_session
 from backend.reviews.service import escalate_overdue, office_day
 from backend.reviews.staff_routes import StaffReviewsController
@@ -29,5 +30,6 @@ DOMAIN = Domain(
     name="reviews",
     route_handlers=(RateController, MyReviewsController, review_session, StaffReviewsController),
     template_globals={"review_words": REVIEW_WORDS},
+    privacy=(PrivacyPart("reviews", reviews_data_of, detach_reviews),),
     jobs=_jobs,
 )

@@ -1,0 +1,28 @@
+"""A person's reviews are in their data export; deleting the account keeps the ratings (the
+office's record, counted in the figures) but no longer ties them to anyone."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.reviews.tables import Review, ServiceEvent
+from tests.people import Person
+from tests.reviews.test_pages import a_completed_matter_of, rate
+
+pytestmark = pytest.mark.profiles
+
+
+async def test_the_export_holds_the_reviews_and_deletion_detaches_them(person: Person) -> None:
+    await person.sign_up()
+    token = await a_completed_matter_of(person)
+    await rate(person, token, level="2", comment="材料要求不清楚")
+
+    exported = (await person.client.get("/account/export")).json()
+    await person.post_form("/account/delete", {"confirm": "yes"})
+
+    [mine] = [r for r in exported["reviews"] if r["subject"] == token]
+    assert mine["level"] == 2 and mine["comment"] == "材料要求不清楚"
+    assert mine["case"]["status"] == "opened"
+    [kept] = await Review.select().where(Review.event.token == token)
+    [event] = await ServiceEvent.select().where(ServiceEvent.token == token)
+    assert kept["level"] == 2 and kept["reviewer_id"] is None and event["account_id"] is None
