@@ -26,3 +26,19 @@ async def test_the_export_holds_the_reviews_and_deletion_detaches_them(person: P
     [kept] = await Review.select().where(Review.event.token == token)
     [event] = await ServiceEvent.select().where(ServiceEvent.token == token)
     assert kept["level"] == 2 and kept["reviewer_id"] is None and event["account_id"] is None
+
+
+async def test_the_delete_page_says_what_goes_and_what_the_office_keeps(person: Person) -> None:
+    await person.sign_up()
+    page = await person.client.get("/account/delete", headers={"Accept-Language": "en"})
+    chinese = await person.client.get("/account/delete", headers={"Accept-Language": "zh-CN"})
+
+    for words in (
+        "your matters in this app",
+        "e-certificates",
+        "no longer verifies",
+        "office's own files",
+        "service ratings stay in the published figures",
+    ):
+        assert words in page.text
+    assert "档案法" in chinese.text and "电子证书" in chinese.text
