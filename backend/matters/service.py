@@ -236,13 +236,24 @@ async def save_answers(
         merged = await register_lookup.with_register_check(
             matter_type(matter.type_code), matter.answers, merged, answers, register
         )
-    await Matter.update(
-        {
-            Matter.answers: msgspec.json.encode(merged).decode(),
-            Matter.updated_at: dt.datetime.now(dt.UTC),
-        }
-    ).where(Matter.id == matter.id)
+    values: dict[Any, Any] = {
+        Matter.answers: msgspec.json.encode(merged).decode(),
+        Matter.updated_at: dt.datetime.now(dt.UTC),
+    }
+    number = record_number_answered(matter_type(matter.type_code), merged)
+    if number is not None:  # the record the matter is about, for the queue and the staff page
+        values[Matter.record_number] = number
+    await Matter.update(values).where(Matter.id == matter.id)
     return await matter_for(reference, actor)
+
+
+def record_number_answered(kind: MatterType, answers: dict[str, Any]) -> str | None:
+    """The canonical number answered to the matter's record question, if it has one."""
+    for group in kind.questions:
+        for field in group.fields:
+            if field.kind == "record_number" and answers.get(field.key):
+                return str(answers[field.key])[:40]
+    return None
 
 
 async def submit_matter(

@@ -101,6 +101,8 @@ async def test_each_step_shows_its_place_and_leads_to_the_next(applicant: Person
     response = await step(applicant, reference, "record", {"record_number_other": PATENT})
     assert str(response.url).endswith(f"/my/matters/{reference}/steps/holder")
     assert (await answers_of(reference))["record_number"] == PATENT
+    row = await Matter.select(Matter.record_number).where(Matter.reference == reference).first()
+    assert row["record_number"] == PATENT  # the matter is about it: the queue and staff show it
 
 
 async def test_a_wrong_answer_is_shown_the_govuk_way_and_nothing_is_saved(
