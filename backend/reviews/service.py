@@ -39,6 +39,13 @@ from backend.working_days import service as working_days
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 SUBMISSION_SCOPE = "review"
+# Online services rated from a link at their end (found, not found or given up alike): each
+# rating makes its own event, as a desk's code does. Token → the service's name in the figures.
+ONLINE_SERVICES = {
+    "online-records": "records",
+    "online-gi-check": "gi-check",
+    "online-guides": "guides",
+}
 VISIT_CODE_LIFETIME = dt.timedelta(days=7)
 
 
@@ -219,6 +226,19 @@ async def target_of(
 ) -> Target:
     """What /rate/{token} rates, or TokenUnknown, TokenExpired, AlreadyRated (unless `rated_ok`:
     a send may be the repeat of the one that rated it), NotYours."""
+    if token in ONLINE_SERVICES:
+        return Target(
+            token=token,
+            kind=ServiceEvent.Kind.online,
+            channel=Channel.online,
+            outcome="used",
+            subject=ONLINE_SERVICES[token],
+            matter_code="",
+            outlet_id=None,
+            desk="",
+            anonymous_allowed=True,
+            signed_in_only=False,
+        )
     event = await ServiceEvent.select().where(ServiceEvent.token == token).first()
     if event is None:
         desk = (
@@ -316,11 +336,13 @@ async def _review_of_token(token: str) -> int:
 
 
 async def _event_to_rate(target: Target, account_id: int | None, at: dt.datetime) -> int:
-    if target.kind == ServiceEvent.Kind.desk:  # each rating from a desk's code is its own visit
+    if target.kind in (ServiceEvent.Kind.desk, ServiceEvent.Kind.online):
+        # Each rating from a desk's code or an online service's link is its own service event.
         token = await record_event(
-            ServiceEvent.Kind.desk,
-            Channel.on_site,
-            outcome="served",
+            ServiceEvent.Kind(target.kind),
+            target.channel,
+            outcome=target.outcome,
+            subject=target.subject,
             outlet_id=target.outlet_id,
             desk=target.desk,
             now=at,

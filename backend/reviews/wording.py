@@ -62,6 +62,17 @@ STEP_NAMES = {
     CaseStep.close_unanswered: N_("Closed without your rating"),
 }
 
+ONLINE_SERVICE_NAMES = {
+    "records": N_("Checking a patent or trademark"),
+    "gi-check": N_("Checking a GI producer"),
+    "guides": N_("Policy guides"),
+}
+
+
+def online_service_name(service: str) -> str:
+    name = ONLINE_SERVICE_NAMES.get(service)
+    return i18n.gettext(name) if name else service
+
 
 def level_name(level: int) -> str:
     return i18n.gettext(LEVEL_NAMES[Level(level)])
@@ -96,6 +107,7 @@ class ReviewWords:
     tag = staticmethod(tag_name)
     case_status = staticmethod(case_status_name)
     step = staticmethod(step_name)
+    online_service = staticmethod(online_service_name)
 
 
 REVIEW_WORDS = ReviewWords()

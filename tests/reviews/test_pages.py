@@ -89,10 +89,10 @@ async def test_bad_input_says_what_to_do_and_stores_nothing(person: Person) -> N
         f"/rate/{token}", {**hidden, "level": "4", "anonymous": "yes"}
     )
 
-    assert no_level.status_code == 400 and "Choose how satisfied you are" in no_level.text
-    assert unfitting.status_code == 400 and "do not go with the level" in unfitting.text
-    assert too_long.status_code == 400 and "500 characters" in too_long.text
-    assert anonymous.status_code == 400 and "cannot be rated anonymously" in anonymous.text
+    assert no_level.status_code == 400 and "请选择您的满意程度" in no_level.text
+    assert unfitting.status_code == 400 and "与所选等级不符" in unfitting.text
+    assert too_long.status_code == 400 and "500 个字" in too_long.text
+    assert anonymous.status_code == 400 and "不能匿名评价" in anonymous.text
     assert await reviews_of(token) == []
 
 
@@ -140,7 +140,7 @@ async def test_visit_and_desk_codes_rate_anonymously_and_a_used_or_expired_code_
         assert (await rate(visitor, desk, level="3", anonymous="yes")).status_code == 200
 
     assert first.status_code == 200 and "sent" in str(first.url)
-    assert used.status_code == 200 and "has been rated" in used.text
+    assert used.status_code == 200 and "这次服务已经评价过" in used.text
     [review] = await reviews_of(visit)
     assert (
         review["anonymous"] and review["reviewer_id"] is None and review["tags"] == '["friendly"]'
@@ -158,7 +158,7 @@ async def test_an_expired_visit_code_gets_a_clear_page(client: httpx.AsyncClient
 
     page = await client.get(f"/rate/{code}")
 
-    assert page.status_code == 410 and "expired" in page.text.lower()
+    assert page.status_code == 410 and "评价码已过期" in page.text
 
 
 async def test_no_one_can_change_or_delete_a_review(person: Person) -> None:
@@ -197,3 +197,25 @@ async def test_my_reviews_show_each_step_of_putting_a_bad_one_right(person: Pers
     assert f"/my/reviews/cases/{case.id}/appeal" in page.text
     assert appealed.status_code == 200 and "公告没有提前发布" in appealed.text
     assert review["grade"] == "bad"
+
+
+async def test_an_online_service_is_rated_from_the_link_at_its_end(
+    client: httpx.AsyncClient, mailbox
+) -> None:
+    visitor = Person(client, mailbox)
+    record_page = await client.get("/guides")
+    assert record_page.status_code == 200
+    before = await Review.count().where(Review.kind == "online")
+
+    for _ in range(2):
+        sent = await rate(visitor, "online-gi-check", level="2", tags="unclear_guide")
+        assert sent.status_code == 200 and "sent" in str(sent.url)
+
+    assert await Review.count().where(Review.kind == "online") == before + 2
+    [event] = (
+        await Review.select(Review.event.subject)
+        .where(Review.kind == "online")
+        .order_by(Review.id, ascending=False)
+        .limit(1)
+    )
+    assert event["event.subject"] == "gi-check"

@@ -110,7 +110,7 @@ async def test_each_step_is_kept_and_the_reviewer_hears_of_it(desk: Desk) -> Non
         response = await person.post_form(f"{base}/{step}", fields)
         assert response.status_code == 200, (step, response.status_code)
 
-    assert refused.status_code == 400 and "reviewer reads it" in refused.text
+    assert refused.status_code == 400 and "评价人会看到" in refused.text
     case = await RectificationCase.select().where(RectificationCase.id == case_id).first()
     assert case["status"] == "replied" and case["assignee_id"] == staff_id
     inbox = await InboxEntry.select(InboxEntry.body).where(
