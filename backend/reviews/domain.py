@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from backend.core.domains import Domain, JobContext, PrivacyPart
 from backend.core.jobs import PeriodicJob
+from backend.reviews.figure_routes import DisclosureController, SupervisorController
 from backend.reviews.privacy import detach_reviews, reviews_data_of
 from backend.reviews.routes import MyReviewsController, RateController, review_session
 from backend.reviews.service import escalate_overdue, office_day
@@ -28,7 +29,14 @@ def _jobs(context: JobContext) -> Sequence[PeriodicJob]:
 
 DOMAIN = Domain(
     name="reviews",
-    route_handlers=(RateController, MyReviewsController, review_session, StaffReviewsController),
+    route_handlers=(
+        RateController,
+        MyReviewsController,
+        review_session,
+        StaffReviewsController,
+        SupervisorController,
+        DisclosureController,
+    ),
     template_globals={"review_words": REVIEW_WORDS},
     privacy=(PrivacyPart("reviews", reviews_data_of, detach_reviews),),
     jobs=_jobs,

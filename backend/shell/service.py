@@ -63,9 +63,7 @@ _TOP_TASKS: tuple[tuple[str, str, str, str], ...] = (
 # Tasks whose pages are not built yet, and the guide that says how to get them done meanwhile
 # (at a window, on the office's own site). A tile never leads to a page that is not there; take
 # a task out of here when its feature is built (tests/browser/test_no_dead_ends.py says when).
-GUIDE_UNTIL_BUILT: dict[str, str] = {
-    "reviews": "/guides/service-good-bad-reviews",
-}
+GUIDE_UNTIL_BUILT: dict[str, str] = {}
 
 
 def top_tasks() -> list[ServiceEntry]:

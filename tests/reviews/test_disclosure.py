@@ -1,0 +1,136 @@
+"""The public disclosure over HTTP (/disclosure, no sign-in): the figures per outlet and per
+matter type equal counts made here over the seeded reviews; they move as soon as a review
+arrives or an appeal is decided; each outlet's page pulls in its own summary; the cases put
+right show what was done and the answer, and nothing of who rated, what they wrote or who in
+the office acted (both profiles)."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from backend.reviews import service
+from backend.reviews.disclosure import without_personal_data
+from backend.reviews.rules import Clocks, Level, ReviewForm
+from backend.reviews.tables import ReviewAppeal
+from tests.matters.test_staff_queue import Office, account_id_of
+from tests.reviews.people import an_account
+from tests.reviews.scenario import COMMENT, SCENARIO, Seeded, events_where, expected_cells
+from tests.reviews.seeded import FigureCells, seeded_office  # noqa: F401 - fixture `seeded`
+
+pytestmark = pytest.mark.profiles
+FRAGMENT = {"HX-Request": "true", "HX-Request-Type": "partial"}
+
+
+async def test_the_figures_per_outlet_and_matter_type_are_the_counts(
+    seeded: Seeded, client
+) -> None:
+    page = await client.get("/disclosure")
+    cells = FigureCells(page.text)
+
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-cache"
+    for key, outlet in seeded.outlets.items():
+        assert cells.tables["disclosure-outlets"][str(outlet)] == expected_cells(
+            events_where(outlet=key)
+        )
+    for key, code in seeded.matters.items():
+        assert cells.tables["disclosure-matters"][code] == expected_cells(events_where(matter=key))
+    outlet_b = str(seeded.outlets["b"])
+    assert cells.shown[("disclosure-outlets", outlet_b, "in_time")].startswith("—")
+
+
+async def test_the_figures_move_as_reviews_arrive_and_appeals_are_decided(
+    office: Office, seeded: Seeded, client
+) -> None:
+    outlet = seeded.outlets["a"]
+    before = FigureCells((await client.get("/disclosure")).text).tables["disclosure-outlets"]
+    reviewer = await an_account()
+    reference = secrets.token_hex(6).upper()
+    await service.matter_ended(reference, seeded.matters["m1"], outlet, reviewer, "completed")
+    unrated = FigureCells((await client.get("/disclosure")).text).tables["disclosure-outlets"]
+    review_id, _ = await service.submit_review(
+        reference, reviewer, ReviewForm(level=Level.satisfied), secrets.token_hex(8), Clocks()
+    )
+    rated = FigureCells((await client.get("/disclosure")).text).tables["disclosure-outlets"]
+    await service.file_appeal(review_id, await account_id_of(office.staff), "恶意评价")
+    supervisor = await account_id_of(office.supervisor)
+    await service.decide_appeal(review_id, supervisor, ReviewAppeal.Decision.upheld, "经核实")
+    upheld = FigureCells((await client.get("/disclosure")).text).tables["disclosure-outlets"]
+
+    a_before = before[str(outlet)]
+    assert unrated[str(outlet)]["unrated"] == (
+        a_before["unrated"][0] + 1,
+        a_before["events"][0] + 1,
+    )
+    assert rated[str(outlet)]["good"] == (a_before["good"][0] + 1, a_before["counted"][0] + 1)
+    assert upheld[str(outlet)]["good"] == a_before["good"]
+    assert upheld[str(outlet)]["appeals_upheld"] == (
+        a_before["appeals_upheld"][0] + 1,
+        a_before["appeals_upheld"][1] + 1,
+    )
+
+
+async def test_an_outlet_page_pulls_in_its_own_summary(seeded: Seeded, client) -> None:
+    outlet = seeded.outlets["a"]
+    page = await client.get(f"/outlets/{outlet}")
+    fragment = await client.get(f"/disclosure/outlets/{outlet}", headers=FRAGMENT)
+    own_page = await client.get(f"/disclosure/outlets/{outlet}")
+
+    assert f'hx-get="/disclosure/outlets/{outlet}"' in page.text
+    assert f'href="/disclosure/outlets/{outlet}"' in page.text  # without JavaScript
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert "HX-Request" in fragment.headers["vary"]
+    summary = FigureCells(fragment.text).tables["summary"][str(outlet)]
+    assert summary == expected_cells(events_where(outlet="a"))
+    assert own_page.status_code == 200 and "<html" in own_page.text
+    assert FigureCells(own_page.text).tables["summary"][str(outlet)] == summary
+    assert "增设取号提醒" in own_page.text  # its case put right
+    assert (await client.get("/disclosure/outlets/999999999")).status_code == 404
+
+
+async def test_an_outlet_nobody_rated_says_so_and_shows_no_rate(office: Office, client) -> None:
+    fragment = await client.get(f"/disclosure/outlets/{office.outlet}", headers=FRAGMENT)
+
+    assert fragment.status_code == 200
+    assert 'id="outlet-review-summary"' in fragment.text and "%" not in fragment.text
+
+
+async def test_cases_put_right_show_what_was_done_and_nothing_of_who(
+    seeded: Seeded, client
+) -> None:
+    text = (await client.get("/disclosure")).text
+    answered = [event for event in SCENARIO if event.reply]
+
+    assert text.count("增设取号提醒，缩短等候") >= len(answered)
+    assert "您好：已整改" in text and "***您好" in text  # the reviewer's name taken out
+    for secret in (
+        seeded.reviewer_name,
+        seeded.reviewer_email,
+        "ouyang.mingyue",
+        "13812345678",
+        COMMENT,
+        "13912345678",
+        "1号窗口",
+        *seeded.staff_names,
+    ):
+        assert secret not in text, secret
+
+
+def test_names_contact_details_and_identity_numbers_are_taken_out_of_a_text() -> None:
+    text = (
+        "王小明先生：已联系 wang.xm@example.com，手机13900001111，座机010-12345678，"
+        "身份证11010519491231002X。王"
+    )
+
+    cleaned = without_personal_data(text, ["王小明", "王", "  "])
+
+    assert cleaned == "***先生：已联系 ***，手机***，座机***，身份证***。王"
+
+
+async def test_the_disclosure_needs_no_sign_in_and_pages_its_cases(client) -> None:
+    first = await client.get("/disclosure?page=1")
+    far = await client.get("/disclosure?page=9999")
+
+    assert first.status_code == 200 and far.status_code == 200
+    assert 'id="meaning"' in first.text and 'id="put-right"' in first.text
