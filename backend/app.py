@@ -149,8 +149,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     job_queue = job_queue_for(settings)  # the scale profile's, for `litestar iph worker`
     notifier = Notifier(auth.mail, push, job_queue)
+    # The jobs read the clock through `auth`, so a clock a test holds or moves there
+    # (app.state.auth.clock; tests/browser/server_app.py) is theirs too.
     periodic_jobs = domains.periodic_jobs_of(
-        DOMAINS, domains.JobContext(settings=settings, clock=auth.clock, notifier=notifier)
+        DOMAINS,
+        domains.JobContext(settings=settings, clock=lambda: auth.clock(), notifier=notifier),
     )
     if job_queue is None:  # embedded: this process runs them
         for job in periodic_jobs:

@@ -10,6 +10,9 @@ request the page or the worker makes, with no experimental Playwright switch nee
 The browser uses http://localhost:<port>, the server's IPH_ORIGIN (a WebAuthn RP ID must be a
 domain, never an IP address; the app's defaults to the origin's host), and the app's mail goes to
 `mail_catcher`, a real SMTP server (aiosmtpd), where sign-in tests read their codes.
+
+The app served is backend.app's, built with a clock tests may move and with a few test-only doors
+(tests/browser/server_app.py; test_reviews.py moves the clock past a contact day).
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ PHONE = {
     "locale": "zh-CN",
 }
 SERVER_START_TIMEOUT = 30.0
+# backend.app's app with a clock a test may move and a few test-only doors (server_app.py).
+SERVED_APP = "tests.browser.server_app:app"
 MAIL_TIMEOUT = 10.0
 
 
@@ -119,7 +124,7 @@ class LiveServer:
         return environ
 
     def _litestar(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "litestar", "--app", "backend.app:app", *args]
+        return [sys.executable, "-m", "litestar", "--app", SERVED_APP, *args]
 
     def setup(self) -> None:
         """Migrate and seed the database (`litestar iph setup`)."""
