@@ -8,6 +8,7 @@ from datetime import timedelta
 from backend.core.domains import Domain, JobContext, PrivacyPart
 from backend.core.jobs import PeriodicJob
 from backend.reviews.figure_routes import DisclosureController, SupervisorController
+from backend.reviews.notices import tell_supervisors
 from backend.reviews.privacy import detach_reviews, reviews_data_of
 from backend.reviews.routes import MyReviewsController, RateController, review_session
 from backend.reviews.service import escalate_overdue, office_day
@@ -22,9 +23,17 @@ def _jobs(context: JobContext) -> Sequence[PeriodicJob]:
             "escalate-overdue-rectifications",
             "15 * * * *",
             timedelta(hours=1),
-            lambda: escalate_overdue(office_day(context.clock()), context.clock()),
+            lambda: escalate_and_tell(context),
         ),
     )
+
+
+async def escalate_and_tell(context: JobContext) -> list[int]:
+    """Mark the cases past their clock and tell every supervisor, in their inbox."""
+    now = context.clock()
+    escalated = await escalate_overdue(office_day(now), now)
+    await tell_supervisors(context.notifier, escalated, office_day(now))
+    return escalated
 
 
 DOMAIN = Domain(

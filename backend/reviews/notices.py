@@ -4,6 +4,9 @@ step's place in the case)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from backend.auth.tables import Account
 from backend.core import i18n
 from backend.matters.notices import locale_of
 from backend.notifications.service import Message, Notifier
@@ -44,3 +47,27 @@ async def tell_reviewer(notifier: Notifier, case: service.CaseView) -> bool:
             subject_key=f"review-case:{case.id}:{len(case.steps)}",
         )
     return await notifier.notify(reviewer, message)
+
+
+async def tell_supervisors(notifier: Notifier, escalated: list[int], today: dt.date) -> int:
+    """The overdue cases just escalated, one message a supervisor a day; how many were told."""
+    if not escalated:
+        return 0
+    supervisors = await Account.select(Account.id).where(Account.role == Account.Role.supervisor)
+    told = 0
+    for row in supervisors:
+        with i18n.using_locale(await locale_of(row["id"])):
+            message = Message(
+                kind="status",
+                title=i18n.ngettext(
+                    "%(num)d bad review is past its clock",
+                    "%(num)d bad reviews are past their clock",
+                    len(escalated),
+                )
+                % {"num": len(escalated)},
+                body=i18n.gettext("They are at the top of the list of bad reviews to put right."),
+                link="/staff/reviews",
+                subject_key=f"review-escalation:{today.isoformat()}:{min(escalated)}",
+            )
+        told += await notifier.notify(row["id"], message)
+    return told

@@ -219,3 +219,21 @@ async def test_an_online_service_is_rated_from_the_link_at_its_end(
         .limit(1)
     )
     assert event["event.subject"] == "gi-check"
+
+
+async def test_two_tabs_sending_within_100_ms_store_one_review(person: Person) -> None:
+    import asyncio
+
+    await person.sign_up()
+    token = await a_completed_matter_of(person)
+    tabs = [form_of((await person.client.get(f"/rate/{token}")).text) for _ in range(2)]
+    assert tabs[0]["idempotency_key"] != tabs[1]["idempotency_key"]
+
+    async def send(fields: dict[str, str], delay: float) -> httpx.Response:
+        await asyncio.sleep(delay)
+        return await person.post_form(f"/rate/{token}", {**fields, "level": "1"})
+
+    answers = await asyncio.gather(send(tabs[0], 0), send(tabs[1], 0.05))
+
+    assert sorted(answer.status_code for answer in answers) == [200, 409]
+    assert len(await reviews_of(token)) == 1

@@ -166,3 +166,26 @@ async def test_a_visit_code_and_a_desk_code_lead_to_the_rating_page(desk: Desk) 
     [desk_url] = re.findall(r"<figcaption>([^<]+)</figcaption>", printed.text)
     desk_path = "/" + desk_url.split("/", 3)[3]
     assert (await desk.reviewer.client.get(desk_path)).status_code == 200
+
+
+async def test_an_overdue_case_is_escalated_to_every_supervisor_once(app, desk: Desk) -> None:
+    import datetime as dt
+
+    from backend.core.domains import JobContext
+    from backend.reviews.domain import escalate_and_tell
+
+    case_id = await a_bad_review(desk)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=10)  # past the 1-working-day contact
+    context = JobContext(
+        settings=app.state.settings, clock=lambda: later, notifier=app.state.notify
+    )
+
+    first = await escalate_and_tell(context)
+    again = await escalate_and_tell(context)
+
+    assert case_id in first and case_id not in again
+    supervisor = await account_id_of(desk.supervisor)
+    told = await InboxEntry.select(InboxEntry.link).where(InboxEntry.account == supervisor)
+    assert [row["link"] for row in told].count("/staff/reviews") == 1
+    listed = await desk.supervisor.client.get("/staff/reviews")
+    assert "已上报监督人员" in listed.text
