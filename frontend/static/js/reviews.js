@@ -3,6 +3,8 @@
 // `online`, on the next page load, when the page is shown again, or from "Send now" (SECURITY.md
 // gotcha 7: Background Sync is Chromium's only). The server stores each key once and answers a
 // repeat with the first result, so sending again after a lost answer stores nothing twice.
+// Only the server's final word drops a rating (sent; or refused: rated already, expired, not
+// valid); a busy server (429, 5xx) or a trip to the sign-in page keeps it for another try.
 // A rating is only ever sent while the same account (or, for an anonymous desk rating, nobody
 // in particular) is signed in: after someone else signs in on this phone it stays here, kept for
 // the first person, and the server refuses it too (409). The form still works without this file.
@@ -13,6 +15,7 @@ const csrfToken = () => document.cookie.match(/(?:^|;\s*)iph_csrf=([^;]+)/)?.[1]
 const english = () => document.documentElement.lang.startsWith("en");
 const WORDS = {
   saved: ["Saved on this phone, will be sent when you are back online.", "已保存在本机，联网后会自动发送。"],
+  busy: ["Not sent yet: the service is busy. Your rating is kept on this phone and sent later.", "暂未发送：服务繁忙。评价已保存在本机，稍后会自动发送。"],
   sendNow: ["Send now", "立即发送"],
   sending: ["Sending…", "正在发送……"],
   sent: ["Your rating is sent.", "评价已发送。"],
@@ -111,6 +114,10 @@ async function sendQueued() {
       if (new URL(response.url).pathname === "/signin" || response.status === 409 && response.headers.get("X-Review-Refused") === "other-person") {
         say(text("saved"), true); // not this person's to send now: kept
         continue;
+      }
+      if (response.status === 429 || response.status >= 500) {
+        say(text("busy"), true); // the server could not take it now (not a no): kept, try later
+        return;
       }
       await forget(item.key);
       if (!response.ok) {
