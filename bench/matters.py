@@ -103,20 +103,17 @@ async def write_matters(count: int, outlets: list[int], applicant: int) -> None:
         )
 
 
-async def run_engine(args: argparse.Namespace) -> dict:
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    with contextlib.redirect_stdout(io.StringIO()) as log:
-        migrated = await run_forwards(app_name="all")
-    assert migrated.success, log.getvalue()
+async def fill(count: int) -> dict:
+    """The database of this benchmark, on an open engine: the seed's outlets (unless there are
+    outlets already), WINDOWS acceptance windows, an applicant, a staff member and a supervisor,
+    `count` matters of the applicant's over the windows, the staff member at the busiest one,
+    ANALYZE. Also used by bench/matters_http.py."""
     from backend.auth.tables import Account
-    from backend.core.database import close_engine, open_engine
     from backend.matters import service
     from backend.matters.tables import Matter
     from backend.outlets.importer import load_seed_outlets
     from backend.outlets.tables import Outlet, OutletStaff
 
-    await open_engine(Matter._meta.db)
     await load_seed_outlets()
     # The seed holds no acceptance window (the type most matters go to): the bench has its own.
     for number in range(1, WINDOWS + 1):
@@ -139,13 +136,35 @@ async def run_engine(args: argparse.Namespace) -> dict:
         await account.save()
         accounts[role] = account.id
     started = time.perf_counter()
-    await write_matters(args.matters, outlets, accounts["applicant"])
+    await write_matters(count, outlets, accounts["applicant"])
     load_s = time.perf_counter() - started
     busiest = (
         await Matter.raw("SELECT outlet, COUNT(*) AS n FROM matter GROUP BY outlet ORDER BY n DESC")
     )[0]
     await OutletStaff(account=accounts["staff"], outlet=busiest["outlet"]).save()
     await Matter.raw("ANALYZE")
+    return {
+        "accounts": accounts,
+        "outlets": outlets,
+        "busiest_outlet": busiest["outlet"],
+        "busiest_count": busiest["n"],
+        "load_s": load_s,
+    }
+
+
+async def run_engine(args: argparse.Namespace) -> dict:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    with contextlib.redirect_stdout(io.StringIO()) as log:
+        migrated = await run_forwards(app_name="all")
+    assert migrated.success, log.getvalue()
+    from backend.core.database import close_engine, open_engine
+    from backend.matters import service
+    from backend.matters.tables import Matter
+
+    await open_engine(Matter._meta.db)
+    filled = await fill(args.matters)
+    accounts = filled["accounts"]
 
     async def a_submission() -> None:
         draft = await service.start_matter(accounts["applicant"], KIND)
@@ -173,9 +192,9 @@ async def run_engine(args: argparse.Namespace) -> dict:
     await close_engine(Matter._meta.db)
     return {
         "matters": total,
-        "busiest_outlet": busiest["n"],
-        "outlets": len(outlets),
-        "load_s": load_s,
+        "busiest_outlet": filled["busiest_count"],
+        "outlets": len(filled["outlets"]),
+        "load_s": filled["load_s"],
         "figures": {name: percentiles(samples) for name, samples in figures.items()},
         "loadavg": os.getloadavg()[0],
     }

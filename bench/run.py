@@ -11,6 +11,7 @@ installed with apt-get; otherwise the script stops and says how to install it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import gzip
 import html.parser
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,11 +166,13 @@ def app_env(var_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def setup_database(var_dir: Path) -> None:
+def setup_database(var_dir: Path, **extra: str) -> None:
+    """`iph setup` on a fresh database (`extra`: more settings, e.g. IPH_DATABASE_URL)."""
     command = [str(venv_bin() / "litestar"), "--app", "backend.app:app", "iph", "setup"]
     log(f"migrating and seeding a fresh database in {var_dir}")
+    environment = app_env(var_dir, **extra)
     done = subprocess.run(
-        command, cwd=ROOT, env=app_env(var_dir), capture_output=True, text=True, check=False
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         sys.exit(f"bench: `iph setup` failed:\n{done.stdout}\n{done.stderr}")
@@ -488,6 +492,8 @@ class Load:
     server_cores: float  # CPU the server used during the run, in cores
     other_cores: float  # CPU that neither the server nor wrk used (other processes, steal)
     server_cpu_us: float  # server CPU time per request
+    helper_cores: float = 0.0  # CPU of the helpers given (the database's processes), in cores
+    helper_cpu_us: float = 0.0  # their CPU time per request
 
 
 @dataclass
@@ -524,22 +530,38 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-class CpuMeter:
-    """CPU used by the server, by wrk and by everything else between start and stop."""
+def processes_cpu_seconds(pids: Sequence[int]) -> float:
+    """CPU of these processes (those that have ended count nothing)."""
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            total += process_cpu_seconds(pid)
+    return total
 
-    def __init__(self, server_pid: int) -> None:
+
+class CpuMeter:
+    """CPU used by the server, by wrk and by everything else between start and stop.
+
+    `helper_pids`: processes that work for the server (its database's, in the scale profile),
+    counted apart instead of as *other* (`helper_seconds`)."""
+
+    def __init__(self, server_pid: int, helper_pids: Sequence[int] = ()) -> None:
         self.server_pid = server_pid
+        self.helper_pids = tuple(helper_pids)
         self.started = time.monotonic()
         self.busy = machine_busy_seconds()
         self.server = process_cpu_seconds(server_pid)
+        self.helpers = processes_cpu_seconds(self.helper_pids)
         self.children = children_cpu_seconds()
+        self.helper_seconds = 0.0
 
     def read(self) -> tuple[float, float, float]:
         """(seconds elapsed, server CPU seconds, other processes' CPU seconds)."""
         elapsed = time.monotonic() - self.started
         server = process_cpu_seconds(self.server_pid) - self.server
         children = children_cpu_seconds() - self.children
-        other = machine_busy_seconds() - self.busy - server - children
+        self.helper_seconds = processes_cpu_seconds(self.helper_pids) - self.helpers
+        other = machine_busy_seconds() - self.busy - server - children - self.helper_seconds
         return elapsed, server, max(other, 0.0)
 
 
@@ -562,7 +584,15 @@ def wait_for_quiet(server: Server, max_wait: float) -> None:
             warned = True
 
 
-def run_wrk(settings: LoadPlan, url: str, headers: dict[str, str], seconds: int) -> dict:
+def run_wrk(
+    settings: LoadPlan,
+    url: str,
+    headers: dict[str, str],
+    seconds: int,
+    script: Path = WRK_SCRIPT,
+    script_args: Sequence[str] = (),
+) -> dict:
+    """wrk's figures (`script` must print wrk_report.lua's line; `script_args` go to its init)."""
     command = [
         *settings.plan.load_prefix,
         settings.wrk,
@@ -572,11 +602,13 @@ def run_wrk(settings: LoadPlan, url: str, headers: dict[str, str], seconds: int)
         "--timeout",
         "10s",
         "-s",
-        str(WRK_SCRIPT),
+        str(script),
     ]
     for key, value in headers.items():
         command += ["-H", f"{key}: {value}"]
     command.append(url)
+    if script_args:
+        command += ["--", *script_args]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     for line in done.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
@@ -591,22 +623,36 @@ def measure(
     target: str,
     path: str,
     headers: dict[str, str] | None = None,
+    *,
+    request: str = "",
+    script: Path = WRK_SCRIPT,
+    script_args: Sequence[str] = (),
+    helper_pids: Callable[[], Sequence[int]] | None = None,
 ) -> Load:
+    """The least disturbed of up to 1 + retries runs of wrk on `path`.
+
+    By default a GET of `path` with `headers` must answer 200 first. Given `request` (what the
+    requests are, for the table), the caller checks them instead: a `script` that makes its own
+    requests, or a check of the caller's own.
+    `helper_pids`: asked after each warm-up, processes whose CPU is counted apart (CpuMeter)."""
     headers = headers or {}
-    check = Browser(server.port).get(path, headers)
-    if check.status != 200:
-        sys.exit(f"bench: GET {path} on {server.name} answered {check.status}\n{server.log_tail()}")
     shown = ", ".join(f"{k}: {v}" for k, v in headers.items())
+    if not request:
+        check = Browser(server.port).get(path, headers)
+        if check.status != 200:
+            status = check.status
+            sys.exit(f"bench: GET {path} on {server.name} answered {status}\n{server.log_tail()}")
+        request = f"`GET {path}`" + (f" ({shown})" if shown else "")
     timing = f"warm-up {settings.warmup} s, then {settings.duration} s"
-    log(f"{server.name}: GET {path} {shown} — {timing}")
+    log(f"{server.name}: {request} — {timing}")
     assert server.process is not None
-    request = f"`GET {path}`" + (f" ({shown})" if shown else "")
+    url = server.url(path)
     best: Load | None = None
     for attempt in range(1 + settings.retries):
         wait_for_quiet(server, settings.max_wait)
-        run_wrk(settings, server.url(path), headers, settings.warmup)
-        meter = CpuMeter(server.process.pid)
-        figures = run_wrk(settings, server.url(path), headers, settings.duration)
+        run_wrk(settings, url, headers, settings.warmup, script, script_args)
+        meter = CpuMeter(server.process.pid, helper_pids() if helper_pids else ())
+        figures = run_wrk(settings, url, headers, settings.duration, script, script_args)
         elapsed, server_cpu, other_cpu = meter.read()
         seconds = figures["duration_us"] / 1e6
         bad = sum(figures[key] for key in ("connect", "read", "write", "status", "timeout"))
@@ -622,6 +668,8 @@ def measure(
             server_cores=server_cpu / elapsed,
             other_cores=other_cpu / elapsed,
             server_cpu_us=server_cpu * 1e6 / max(figures["requests"], 1),
+            helper_cores=meter.helper_seconds / elapsed,
+            helper_cpu_us=meter.helper_seconds * 1e6 / max(figures["requests"], 1),
         )
         if best is None or load.other_cores < best.other_cores:
             best = load
