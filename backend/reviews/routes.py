@@ -14,7 +14,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
 
 from backend.auth import limits
@@ -123,7 +123,9 @@ class RateController(Controller):
         return Redirect(f"/rate/{token}/sent?grade={grade}&review={review_id}", status_code=303)
 
     @get("/{token:str}/sent", name="rate-sent")
-    async def sent(self, request: Request, token: FromPath[str], grade: str = "") -> Template:
+    async def sent(
+        self, request: Request, token: FromPath[str], grade: FromQuery[str] = ""
+    ) -> Template:
         context = {"bad": grade == Grade.bad, "signed_in": current_account(request) is not None}
         return _page("reviews/sent.html", context, 200)
 
@@ -176,7 +178,7 @@ def _typed(form: Any) -> dict[str, Any]:
             dimension.value: str(form.get(f"dimension-{dimension.value}") or "")
             for dimension in rules.Dimension
         },
-        "tags": [str(tag) for tag in form.getall("tags", [])] if hasattr(form, "getall") else [],
+        "tags": [str(tag) for tag in form.getall("tags", [])],
         "comment": str(form.get("comment") or ""),
         "anonymous": form.get("anonymous") == "yes",
     }

@@ -15,7 +15,7 @@ from typing import Any
 import segno
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
@@ -55,7 +55,7 @@ class StaffReviewsController(Controller):
     guards = [OFFICE]
 
     @get("/", name="staff-reviews")
-    async def cases(self, request: Request, show: str = "open") -> Template:
+    async def cases(self, request: Request, show: FromQuery[str] = "open") -> Template:
         account = current_account(request)
         today = service.office_day(request.app.state.auth.clock())
         cases = await service.office_cases(account.id, today, open_only=show != "all")
@@ -65,7 +65,9 @@ class StaffReviewsController(Controller):
         return Template("reviews/staff_cases.html", context=context, headers=NO_STORE)
 
     @get("/cases/{case_id:int}", name="staff-review-case")
-    async def case(self, request: Request, case_id: FromPath[int], problem: str = "") -> Template:
+    async def case(
+        self, request: Request, case_id: FromPath[int], problem: FromQuery[str] = ""
+    ) -> Template:
         return await _case_page(request, case_id, problem)
 
     @post("/cases/{case_id:int}/steps/{step:str}", status_code=303)
