@@ -53,6 +53,7 @@ from backend.guides.domain import DOMAIN as GUIDES
 from backend.idempotency.domain import DOMAIN as IDEMPOTENCY
 from backend.inquiries.domain import DOMAIN as INQUIRIES
 from backend.inquiries.marks import MARK_URL_PREFIX
+from backend.marks.domain import DOMAIN as MARKS
 from backend.matters.domain import DOMAIN as MATTERS
 from backend.notifications.domain import DOMAIN as NOTIFICATIONS
 from backend.notifications.email import mail_sender_for
@@ -79,6 +80,7 @@ DOMAINS = (
     CERTIFICATES,
     REVIEWS,
     IDEMPOTENCY,
+    MARKS,
 )
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
@@ -269,6 +271,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "push": push,
                 "jobs": job_queue,
                 "periodic_jobs": periodic_jobs,
+                "job_tasks": domains.job_tasks_of(DOMAINS),
                 "search_sources": domains.search_sources_of(DOMAINS),
                 "privacy_parts": domains.privacy_parts_of(DOMAINS),
             }

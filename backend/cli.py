@@ -103,6 +103,42 @@ def import_records(app: Litestar, file: Path) -> None:
     if result.problems:
         raise click.ClickException(f"{len(result.problems)} problem(s): nothing was imported")
     click.echo(f"created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+    if result.trademark_ids:
+        _index_marks(app, result.trademark_ids)
+
+
+def _index_marks(app: Litestar, record_ids: list[int]) -> None:
+    """New or changed marks into the image-search index: queued for the worker (scale
+    profile), or indexed here (embedded)."""
+    from backend.marks.jobs import index_after_import
+
+    asyncio.run(_with_engine(app, index_after_import(record_ids, app.state.jobs)))
+    if app.state.jobs is None:
+        click.echo(f"image search: {len(record_ids)} trademark(s) indexed")
+    else:
+        click.echo(f"image search: {len(record_ids)} trademark(s) queued for indexing")
+
+
+@iph_group.command(
+    "marks-rebuild", help="Rebuild the trademark image-search index from every mark image."
+)
+def marks_rebuild(app: Litestar) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from backend.marks.service import rebuild_index
+
+    columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeRemainingColumn()) as progress:
+        task = progress.add_task("indexing marks", total=None)
+        entries = asyncio.run(
+            _with_engine(
+                app,
+                rebuild_index(
+                    lambda done, total: progress.update(task, completed=done, total=total)
+                ),
+            )
+        )
+    click.echo(f"image search: {entries} marks indexed")
 
 
 @import_group.command("guides", help="Import guides from content/guides (or FOLDER).")

@@ -21,5 +21,6 @@ APP_REGISTRY = AppRegistry(
         "backend.certificates.piccolo_app",
         "backend.business_register.piccolo_app",
         "backend.reviews.piccolo_app",
+        "backend.marks.piccolo_app",
     ]
 )

@@ -164,7 +164,8 @@ async def job_worker(app: Litestar) -> AsyncIterator[None]:
         return
     from backend.core.jobs import JobWorker
 
-    worker = JobWorker(app.state.jobs, (), app.state.notify.job_tasks(), signals=False)
+    tasks = [*app.state.notify.job_tasks(), *app.state.job_tasks]
+    worker = JobWorker(app.state.jobs, (), tasks, signals=False)
     running = asyncio.create_task(worker.run())
     yield
     await worker.stop()

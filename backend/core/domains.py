@@ -2,8 +2,9 @@
 
 app.py lists the domains; each brings its controllers, the template globals its pages use, its
 group in the site search and its part of a person's data (the export, and what deleting the
-account must do beyond the database's ON DELETE CASCADE), and its periodic jobs. So the app is a
-readable list, and auth/privacy.py gathers a person's data without importing every other domain.
+account must do beyond the database's ON DELETE CASCADE), its periodic jobs and the tasks its
+queued jobs run. So the app is a readable list, and auth/privacy.py gathers a person's data
+without importing every other domain.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Domain(msgspec.Struct, frozen=True, kw_only=True):
     search_sources: Sequence[Any] = ()
     privacy: Sequence[PrivacyPart] = ()
     jobs: Callable[[JobContext], Sequence[PeriodicJob]] | None = None
+    tasks: Sequence[tuple[str, Callable[..., Awaitable[Any]]]] = ()  # queued jobs' (name, task)
 
 
 def route_handlers_of(domains: Sequence[Domain]) -> list[Any]:
@@ -69,3 +71,8 @@ def privacy_parts_of(domains: Sequence[Domain]) -> tuple[PrivacyPart, ...]:
 
 def periodic_jobs_of(domains: Sequence[Domain], context: JobContext) -> tuple[PeriodicJob, ...]:
     return tuple(job for domain in domains if domain.jobs for job in domain.jobs(context))
+
+
+def job_tasks_of(domains: Sequence[Domain]) -> tuple[tuple[str, Any], ...]:
+    """The tasks the scale profile's worker runs when a web worker or command queues them."""
+    return tuple(task for domain in domains for task in domain.tasks)

@@ -155,5 +155,5 @@ class JobWorker:
 
 def worker_for(app: Litestar, **options: Any) -> JobWorker:
     """The worker of an app's queue: its periodic jobs and the jobs its web workers enqueue."""
-    tasks = app.state.notify.job_tasks()
+    tasks = [*app.state.notify.job_tasks(), *app.state.job_tasks]
     return JobWorker(app.state.jobs, app.state.periodic_jobs, tasks, **options)

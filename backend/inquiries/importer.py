@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -27,6 +28,8 @@ from backend.inquiries.stages import stage_order
 from backend.inquiries.tables import Record, StatusEvent
 
 BATCH_SIZE = 500
+MARK_KINDS = ("", "word", "figurative", "combined")
+VIENNA_CODE = re.compile(r"\d{2}(\.\d{2}){0,2}")
 
 
 class EventRow(msgspec.Struct, frozen=True):
@@ -50,6 +53,9 @@ class RecordRow(msgspec.Struct, frozen=True):
     fees_paid_year: int = 0
     nice_classes: str = ""
     mark_image: str = ""
+    mark_kind: str = ""  # word, figurative or combined
+    vienna_codes: str = ""
+    mark_words: str = ""
     binding_code: str = ""
     events: list[EventRow] = []
 
@@ -65,6 +71,7 @@ class ImportResult(msgspec.Struct):
     unchanged: int = 0
     problems: list[RowProblem] = []
     updated_numbers: list[str] = []  # whose public pages must be forgotten
+    trademark_ids: list[int] = []  # trademarks created or changed: their marks to index
 
 
 def _raw_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -93,6 +100,14 @@ def _checked(raw: dict[str, Any]) -> RecordRow:
             raise ValueError(f"stage {stage!r} is not a {row.kind} stage")
     if not row.title.strip() or not row.applicants.strip():
         raise ValueError("title and applicants are required")
+    if row.mark_kind not in MARK_KINDS:
+        raise ValueError(f"mark_kind {row.mark_kind!r}: use word, figurative or combined")
+    if row.vienna_codes and not all(
+        VIENNA_CODE.fullmatch(code.strip()) for code in row.vienna_codes.split(",")
+    ):
+        raise ValueError(
+            f"vienna_codes {row.vienna_codes!r}: use codes like 03.01.01, comma-separated"
+        )
     return msgspec.structs.replace(row, number=parsed.canonical)
 
 
@@ -139,6 +154,11 @@ def _record_values(row: RecordRow) -> dict[str, Any]:
         "official_status": row.official_status[:60],
         "nice_classes": row.nice_classes[:100],
         "mark_image": row.mark_image[:300],
+        "mark_kind": row.mark_kind,
+        "vienna_codes": ",".join(
+            code.strip() for code in row.vienna_codes.split(",") if code.strip()
+        )[:200],
+        "mark_words": row.mark_words.strip()[:300],
         "binding_code_hash": binding_code_hash(row.number, row.binding_code)
         if row.binding_code
         else "",
@@ -158,7 +178,7 @@ def _event_tuples(events: Iterable[Any]) -> list[tuple]:
     ]
 
 
-async def _upsert(row: RecordRow, term_counts: Counter[str]) -> str:
+async def _upsert(row: RecordRow, term_counts: Counter[str]) -> tuple[str, int]:
     values = _record_values(row)
     existing = await Record.objects().where(Record.number == row.number).first()
     if existing is None:
@@ -166,7 +186,7 @@ async def _upsert(row: RecordRow, term_counts: Counter[str]) -> str:
         await record.save()
         await _replace_events(record.id, row.events)
         await search.index_record(record.id, values, term_counts)
-        return "created"
+        return "created", record.id
     same_fields = all(getattr(existing, key) == value for key, value in values.items())
     old_events = (
         await StatusEvent.objects()
@@ -174,14 +194,14 @@ async def _upsert(row: RecordRow, term_counts: Counter[str]) -> str:
         .order_by(StatusEvent.id)
     )
     if same_fields and _event_tuples(old_events) == _event_tuples(row.events):
-        return "unchanged"
+        return "unchanged", existing.id
     await Record.update({**values, "updated_at": dt.datetime.now(dt.UTC)}).where(
         Record.id == existing.id
     )
     await _replace_events(existing.id, row.events)
     if search.needs_reindex(existing, values):
         await search.index_record(existing.id, values, term_counts, old=existing)
-    return "updated"
+    return "updated", existing.id
 
 
 async def _replace_events(record_id: int, events: list[EventRow]) -> None:
@@ -211,8 +231,14 @@ async def write_rows(
         batch = rows[start : start + BATCH_SIZE]
         term_counts: Counter[str] = Counter()
         async with write_transaction(Record._meta.db):
-            outcomes = [await _upsert(row, term_counts) for row in batch]
+            done = [await _upsert(row, term_counts) for row in batch]
             await search.write_term_counts(term_counts)
+        outcomes = [outcome for outcome, _ in done]
+        result.trademark_ids += [
+            record_id
+            for row, (outcome, record_id) in zip(batch, done, strict=True)
+            if outcome != "unchanged" and row.kind == Record.Kind.trademark
+        ]
         result.created += outcomes.count("created")
         result.updated += outcomes.count("updated")
         result.updated_numbers += [

@@ -21,6 +21,15 @@ class Record(Table, help_text="A patent or trademark application as the office h
     title = Varchar(length=300, help_text="Title of the patent or the mark's name (search.py).")
     mark_image = Varchar(length=300, default="", help_text="Static path of the mark's image.")
     nice_classes = Varchar(length=100, default="", help_text="Comma-separated Nice classes.")
+    mark_kind = Varchar(
+        length=12, default="", help_text="Trademarks: word, figurative or combined ('' unknown)."
+    )
+    vienna_codes = Varchar(
+        length=200, default="", help_text="Comma-separated Vienna codes of figurative elements."
+    )
+    mark_words = Varchar(
+        length=300, default="", help_text="The mark's word elements, '; '-separated."
+    )
     filing_date = Date()
     granted_on = Date(null=True, default=None, help_text="Grant (patent) or registration date.")
     fees_paid_year = Integer(

@@ -1,0 +1,129 @@
+"""The index in memory: every MarkEntry's descriptor in one matrix, searched exhaustively.
+
+The rows live in the database (MarkEntry), the same in both profiles; each process keeps a copy
+in memory and reloads it when the table's count or highest id moved (a change replaces a row,
+so its id grows). An exact dot product over 100,000 rows of 640 floats takes milliseconds, so
+no approximate index is needed (bench/README.md has the figures).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from backend.marks import features, text
+from backend.marks.schemas import MarkFilters
+from backend.marks.tables import MarkEntry
+
+
+@dataclass
+class Loaded:
+    """What a search reads: arrays over the entries, in one order."""
+
+    stamp: tuple[int, int] = (0, 0)  # (count, highest id) of MarkEntry when loaded
+    record_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    vectors: np.ndarray = field(
+        default_factory=lambda: np.zeros((0, features.DIMENSIONS), np.float32)
+    )
+    has_image: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    kinds: list[str] = field(default_factory=list)
+    nice: list[frozenset[int]] = field(default_factory=list)
+    vienna: list[tuple[str, ...]] = field(default_factory=list)
+    word_grams: list[frozenset[str]] = field(default_factory=list)
+    by_gram: dict[str, list[int]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def _passes(self, position: int, filters: MarkFilters) -> bool:
+        if filters.nice_class is not None and filters.nice_class not in self.nice[position]:
+            return False
+        if filters.kind and self.kinds[position] != filters.kind:
+            return False
+        return not filters.vienna or any(
+            code.startswith(filters.vienna) for code in self.vienna[position]
+        )
+
+    def allowed(self, filters: MarkFilters) -> np.ndarray | None:
+        """A mask of the entries the filters let through; None when there are no filters."""
+        if filters.nice_class is None and not filters.kind and not filters.vienna:
+            return None
+        mask = np.ones(len(self), bool)
+        for position in range(len(self)):
+            mask[position] = self._passes(position, filters)
+        return mask
+
+
+def _vector_of(descriptor: bytes) -> np.ndarray | None:
+    if not descriptor:
+        return None
+    return np.frombuffer(descriptor, dtype=np.float16).astype(np.float32)
+
+
+def _numbers(listed: str) -> frozenset[int]:
+    return frozenset(int(part) for part in listed.split(",") if part.strip().isdigit())
+
+
+def _codes(listed: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in listed.split(",") if part.strip())
+
+
+def build(rows: list[dict], stamp: tuple[int, int]) -> Loaded:
+    loaded = Loaded(stamp=stamp)
+    vectors = np.zeros((len(rows), features.DIMENSIONS), np.float32)
+    has_image = np.zeros(len(rows), bool)
+    by_gram: defaultdict[str, list[int]] = defaultdict(list)
+    for position, row in enumerate(rows):
+        vector = _vector_of(row["descriptor"])
+        if vector is not None and vector.shape[0] == features.DIMENSIONS:
+            vectors[position] = vector
+            has_image[position] = True
+        loaded.kinds.append(row["kind"])
+        loaded.nice.append(_numbers(row["nice_classes"]))
+        loaded.vienna.append(_codes(row["vienna_codes"]))
+        word_grams = text.grams(row["words"])
+        loaded.word_grams.append(word_grams)
+        for gram in word_grams:
+            by_gram[gram].append(position)
+    loaded.record_ids = np.array([row["record"] for row in rows], np.int64)
+    loaded.vectors = vectors
+    loaded.has_image = has_image
+    loaded.by_gram = dict(by_gram)
+    return loaded
+
+
+async def _stamp() -> tuple[int, int]:
+    rows = await MarkEntry.raw("SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS top FROM mark_entry")
+    return int(rows[0]["n"]), int(rows[0]["top"])
+
+
+class MarkIndex:
+    """The process's copy of the index, reloaded when the table changed."""
+
+    def __init__(self) -> None:
+        self.loaded = Loaded()
+        self._lock = asyncio.Lock()
+
+    async def current(self) -> Loaded:
+        stamp = await _stamp()
+        if stamp == self.loaded.stamp:
+            return self.loaded
+        async with self._lock:
+            stamp = await _stamp()
+            if stamp != self.loaded.stamp:
+                rows = await MarkEntry.select(
+                    MarkEntry.record,
+                    MarkEntry.descriptor,
+                    MarkEntry.words,
+                    MarkEntry.kind,
+                    MarkEntry.nice_classes,
+                    MarkEntry.vienna_codes,
+                ).order_by(MarkEntry.id)
+                self.loaded = await asyncio.to_thread(build, rows, stamp)
+        return self.loaded
+
+
+INDEX = MarkIndex()
