@@ -14,7 +14,7 @@ import aiosqlite
 import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
@@ -45,8 +45,56 @@ class _ReadConnection:
         self.in_flight = 0
 
 
+class _Writer:
+    """The one connection this process writes through, and the lock that queues its writers."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.lock = asyncio.Lock()
+        self.connection: aiosqlite.Connection | None = None
+
+
+class WriterTransaction(SQLiteTransaction):
+    """An IMMEDIATE transaction on the process's writing connection, taken in turn.
+
+    Piccolo's transaction opens a connection of its own (a thread and a file open, ~1.1 ms), and
+    concurrent writers then wait for SQLite's write lock through the busy timeout, which sleeps
+    and retries in no order: 32 sends at a time waited 420 ms on average for it and some
+    seconds (bench/README.md "Matters over HTTP"). Here they queue on an asyncio.Lock, first come
+    first served, and share one open connection. Another process's writers still meet this one
+    at SQLite's lock, through the busy timeout."""
+
+    engine: EmbeddedEngine
+
+    def __init__(self, engine: EmbeddedEngine, writer: _Writer) -> None:
+        super().__init__(engine, TransactionType.immediate)
+        self._writer = writer
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        await self._writer.lock.acquire()
+        try:
+            return await self.engine._writer_connection(self._writer)
+        except BaseException:
+            self._writer.lock.release()
+            raise
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            await self.engine._after_writing(self._writer)
+        return exception is None
+
+
 class EmbeddedEngine(SQLiteEngine):
-    """Piccolo's SQLiteEngine with a few connections kept open for reads.
+    """Piccolo's SQLiteEngine with connections kept open: a few for reads, one for writes.
 
     Piccolo opens a new connection (a thread and a file open, ~1.1 ms) for every statement run
     outside a transaction. Between `start_reads()` and `close_reads()` (open_engine and
@@ -55,7 +103,12 @@ class EmbeddedEngine(SQLiteEngine):
     execute_fetchall reads each result to the end, so no read transaction (no old WAL snapshot)
     outlives its statement. They are `query_only`, so a write sent here by mistake fails rather
     than slip past the IMMEDIATE write transaction. Writes, DDL (and so /readyz's probe),
-    transactions and batches keep Piccolo's own connections.
+    deferred transactions and batches keep Piccolo's own connections.
+
+    Writes (write_transaction, and a write statement outside a transaction) go through one
+    connection kept open, one writer at a time (WriterTransaction), on the event loop that
+    first wrote after `start_reads()`; on any other loop (a test's second loop) they open their
+    own connection, as Piccolo does.
 
     An aiosqlite connection works from any event loop (each call makes its future on the
     running loop), so the tests' many loops can share them; only a forked child, which has not
@@ -69,12 +122,14 @@ class EmbeddedEngine(SQLiteEngine):
         self._readers: list[_ReadConnection] | None = None
         self._readers_opening = 0
         self._readers_pid = 0
+        self._writer: _Writer | None = None
         self._forget_key_readers()
 
     def start_reads(self) -> None:
         """Run reads on persistent connections from now on; they open when first needed."""
         if not self._reads_kept_here():
             self._readers, self._readers_opening, self._readers_pid = [], 0, os.getpid()
+            self._writer = None
             self._forget_key_readers()  # a forked child's are its parent's
 
     def _reads_kept_here(self) -> bool:
@@ -86,10 +141,14 @@ class EmbeddedEngine(SQLiteEngine):
         connection again, as before `start_reads()`."""
         kept_here = self._reads_kept_here()
         readers, self._readers = self._readers, None
+        writer, self._writer = self._writer, None
         if not kept_here:
             return
         for reader in readers:
             await reader.connection.close()
+        if writer is not None and writer.connection is not None:
+            async with writer.lock:  # after the transaction in progress
+                await writer.connection.close()
         for connection in self._key_reader_connections:
             connection.close()
         self._forget_key_readers()
@@ -134,11 +193,61 @@ class EmbeddedEngine(SQLiteEngine):
         if self._readers is None or self.current_transaction.get() is not None:
             return await super().run_querystring(querystring, in_pool=in_pool)
         query, args = querystring.compile_string(engine_type=self.engine_type)
-        if not _READ_ONLY_STATEMENT.match(query):
-            return await super()._run_in_new_connection(
-                query, args, query_type=querystring.query_type, table=querystring.table
-            )
-        return await self._read(query, args)
+        if _READ_ONLY_STATEMENT.match(query):
+            return await self._read(query, args)
+        if (writer := self._writer_here()) is not None:
+            async with WriterTransaction(self, writer) as transaction:
+                return await transaction.connection.execute_fetchall(query, args)
+        return await super()._run_in_new_connection(
+            query, args, query_type=querystring.query_type, table=querystring.table
+        )
+
+    def write_transaction(self) -> SQLiteTransaction:
+        """IMMEDIATE, on the writing connection when this loop has it (WriterTransaction)."""
+        if self.current_transaction.get() is None and (writer := self._writer_here()):
+            return WriterTransaction(self, writer)
+        return self.transaction(transaction_type=TransactionType.immediate)
+
+    def _writer_here(self) -> _Writer | None:
+        """The writing connection's turn-taking, if this loop writes through it."""
+        if not self._reads_kept_here():
+            return None
+        loop = asyncio.get_running_loop()
+        if self._writer is None:
+            self._writer = _Writer(loop)
+        return self._writer if self._writer.loop is loop else None
+
+    async def _writer_connection(self, writer: _Writer) -> aiosqlite.Connection:
+        if writer.connection is None or not _is_open(writer.connection):
+            connection = aiosqlite.connect(**self.connection_kwargs)
+            if hasattr(connection, "_thread"):
+                connection._thread.daemon = True  # as a read connection's
+            await connection
+            connection.row_factory = dict_factory
+            await connection.execute("PRAGMA foreign_keys = 1")
+            writer.connection = connection
+        return writer.connection
+
+    async def _after_writing(self, writer: _Writer) -> None:
+        """Hand the connection on clean: a transaction left open by a failed COMMIT or
+        ROLLBACK would otherwise be the next writer's."""
+        try:
+            connection = writer.connection
+            if connection is not None and _is_open(connection) and connection.in_transaction:
+                await connection.rollback()
+        finally:
+            writer.lock.release()
+
+    async def _run_in_existing_connection(
+        self, connection, query, args=None, query_type="generic", table=None
+    ):
+        if isinstance(self.current_transaction.get(), WriterTransaction):
+            # PRAGMA foreign_keys was set when the connection opened; Piccolo sets it again
+            # before every statement, a round trip to the connection's thread each.
+            return await connection.execute_fetchall(query, args or [])
+        return await super()._run_in_existing_connection(
+            connection, query, args, query_type=query_type, table=table
+        )
 
     async def _read(self, query: str, args: list[Any]) -> list[dict[str, Any]]:
         reader = await self._reader()
@@ -287,10 +396,11 @@ def bind_tables(engine: Engine) -> None:
 
 
 def write_transaction(engine: Engine):
-    """A transaction that will write: IMMEDIATE on SQLite, so concurrent writers queue on the
-    busy timeout instead of failing with "database is locked" (SECURITY.md gotcha 9)."""
+    """A transaction that will write: IMMEDIATE on SQLite, so concurrent writers queue (on the
+    writing connection's lock in this process, on the busy timeout across processes) instead
+    of failing with "database is locked" (SECURITY.md gotcha 9)."""
+    if isinstance(engine, EmbeddedEngine):
+        return engine.write_transaction()
     if isinstance(engine, SQLiteEngine):
-        from piccolo.engine.sqlite import TransactionType
-
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()

@@ -291,8 +291,9 @@ async def test_a_read_by_key_cannot_write(engine: EmbeddedEngine) -> None:
 
 async def test_a_busy_database_file_does_not_stop_the_event_loop(engine: EmbeddedEngine) -> None:
     """A connection in exclusive locking mode shuts readers out; the read by key then waits on
-    a read connection's thread while the event loop serves the rest."""
-    await Note.insert(Note(text="behind the lock", position=3))
+    a read connection's thread while the event loop serves the rest. (Written from outside:
+    the engine's kept writing connection would itself keep the locker out.)"""
+    _write_directly(engine.path, "INSERT INTO note (text, position) VALUES ('behind the lock', 3)")
     locker = sqlite3.connect(engine.path, timeout=30, check_same_thread=False)
     locker.execute("PRAGMA locking_mode = EXCLUSIVE")
     locker.execute("BEGIN EXCLUSIVE")
@@ -344,3 +345,81 @@ def test_each_thread_reads_by_key_on_a_connection_of_its_own(tmp_path: Path) -> 
     assert len(engine._key_reader_connections) == 2
     asyncio.run(close_engine(engine))
     assert engine._key_reader_connections == []
+
+
+# Writes in this process: one kept connection, one writer at a time (database.WriterTransaction).
+
+
+async def test_writes_in_this_process_share_one_kept_connection(
+    engine: EmbeddedEngine, connections: ConnectionCount
+) -> None:
+    await Note.insert(Note(text="first", position=0))
+    opened = connections.opened
+    for position in range(1, 21):
+        if position % 2:
+            async with write_transaction(engine):
+                await Note.insert(Note(text="in a transaction", position=position))
+        else:
+            await Note.update({Note.text: "changed"}).where(Note.position == position - 1)
+    assert connections.opened == opened
+    assert await Note.count() == 11
+
+
+async def test_concurrent_write_transactions_take_turns_in_the_order_they_came(
+    engine: EmbeddedEngine,
+) -> None:
+    order: list[int] = []
+
+    async def write(position: int) -> None:
+        async with write_transaction(engine):
+            order.append(position)
+            await Note.insert(Note(text=f"note {position}", position=position))
+            await asyncio.sleep(0)  # another writer would run here if it could
+            assert await Note.count().where(Note.position == position) == 1
+            order.append(position)
+
+    await asyncio.gather(*(write(position) for position in range(32)))
+    assert order == [position for position in range(32) for _ in (1, 2)]
+    assert await Note.count() == 32
+
+
+async def test_a_failed_write_leaves_the_connection_clean_for_the_next_writer(
+    engine: EmbeddedEngine,
+) -> None:
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        async with write_transaction(engine):
+            await Note.insert(Note(text="undone", position=1))
+            await Note.raw("INSERT INTO no_such_table VALUES (1)")
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        await Note.raw("INSERT INTO no_such_table VALUES (1)")
+    await Note.insert(Note(text="kept", position=2))
+    assert not engine._writer.connection.in_transaction
+    assert await Note.select(Note.text).output(as_list=True) == ["kept"]
+
+
+async def test_a_write_on_another_event_loop_opens_a_connection_of_its_own(
+    engine: EmbeddedEngine,
+) -> None:
+    await Note.insert(Note(text="this loop", position=1))
+
+    def on_another_loop() -> None:
+        async def write() -> None:
+            async with write_transaction(engine):
+                await Note.insert(Note(text="another loop", position=2))
+
+        asyncio.run(write())
+
+    await asyncio.to_thread(on_another_loop)
+    assert await Note.count() == 2
+
+
+async def test_another_process_writes_between_this_process_s_writes(
+    engine: EmbeddedEngine,
+) -> None:
+    await Note.insert(Note(text="ours", position=1))
+    _write_directly(engine.path, "INSERT INTO note (text, position) VALUES ('theirs', 2)")
+    async with write_transaction(engine):
+        await Note.update({Note.text: "ours again"}).where(Note.position == 1)
+    _write_directly(engine.path, "UPDATE note SET text = 'theirs again' WHERE position = 2")
+    texts = await Note.select(Note.text).order_by(Note.position).output(as_list=True)
+    assert texts == ["ours again", "theirs again"]
