@@ -45,6 +45,8 @@ SETTING_DOCS: dict[str, str] = {
     "signing_cert_file": "PEM certificate of that key, then any chain up to its root.",
     "api_rate_limit_per_minute": "Calls one data-interface API key may make per minute "
     "before getting 429.",
+    "mark_searches_per_minute": "Image searches of trademarks (/search/image and its API) one "
+    "client address may make per minute before being asked to wait.",
     "review_contact_working_days": "Working days from a bad review to the return contact.",
     "review_resolve_working_days": "Working days from a bad review to it being put right and "
     "answered (a supervisor may give a new date, with a reason the reviewer sees).",
@@ -85,6 +87,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     signing_key_file: str = ""
     signing_cert_file: str = ""
     api_rate_limit_per_minute: int = 60
+    mark_searches_per_minute: int = 10
     review_contact_working_days: int = 1
     review_resolve_working_days: int = 15
     review_follow_up_days: int = 15

@@ -184,6 +184,22 @@ def resized_in_srgb(decoded: DecodedImage, long_side: int) -> Image.Image:
     return _in_srgb(image, decoded.icc_profile)
 
 
+def upright_rgb(
+    spool: BinaryIO, accepted: tuple[ImageFormat, ...], *, long_side: int
+) -> Image.Image | Refused:
+    """The image, if it is one of `accepted`: decoded whole, upright, at most `long_side`, RGB
+    in sRGB, transparency on white. Blocking: run it in a worker thread."""
+    image_format = sniff_image(head_of(spool))
+    if image_format not in accepted:
+        return Refused(Refusal.UNSUPPORTED_TYPE)
+    with DECODE_SLOTS:
+        decoded = open_image(spool, image_format, long_side=long_side)
+        if isinstance(decoded, Refused):
+            return decoded
+        image = resized_in_srgb(decoded, long_side)
+        return on_white(image) if image.mode == "RGBA" else image.convert("RGB")
+
+
 def on_white(image: Image.Image) -> Image.Image:
     """Transparency flattened onto white (what JPEG and the eye make of a logo cut-out)."""
     flat = Image.new("RGB", image.size, "white")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from backend.core.domains import Domain
+from backend.marks.api import MarkSearchApiController
 from backend.marks.jobs import JOB_TASKS
+from backend.marks.routes import MarkSearchController
 
 DOMAIN = Domain(
     name="marks",
-    # The /search/image page (routes.py) and POST /api/v1/marks/search (api.py) join here.
-    route_handlers=(),
+    # The /search/image page (routes.py) and POST /api/v1/marks/search (api.py).
+    route_handlers=(MarkSearchController, MarkSearchApiController),
     tasks=JOB_TASKS,
 )
