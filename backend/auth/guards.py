@@ -33,6 +33,11 @@ def too_many_requests(error: RateLimited) -> TooManyRequestsException:
     return TooManyRequestsException(headers={"Retry-After": str(error.retry_after)})
 
 
+# How stale a session's last_seen may be: writing it on every request would write the session
+# on every request (backend/core/sessions.py); the idle timeout is counted to the minute.
+LAST_SEEN_STEP_SECONDS = 60
+
+
 class CurrentAccountMiddleware(ASGIMiddleware):
     """Puts the signed-in Account (or None) in scope["user"]; ends sessions that have expired."""
 
@@ -47,7 +52,8 @@ class CurrentAccountMiddleware(ASGIMiddleware):
             now = env.now_seconds()
             account = await service.account_by_id(session["account_id"])
             if session_end_reason(session, account, now, self.policy) is None:
-                session["last_seen"] = now
+                if now - session.get("last_seen", 0) >= LAST_SEEN_STEP_SECONDS:
+                    session["last_seen"] = now
                 scope["user"] = account
             else:
                 session.clear()  # the session backend deletes it and clears the cookie

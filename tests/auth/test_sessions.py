@@ -70,6 +70,29 @@ async def test_an_idle_session_ends_after_30_minutes(registered: Person, app) ->
         app.state.auth.clock = real
 
 
+async def test_a_request_that_changes_nothing_in_the_session_does_not_write_it(
+    registered: Person, app
+) -> None:
+    """The session is written when it changes: last_seen at most once a minute, and with it the
+    store's expiry and the cookie's."""
+    await registered.sign_in_with_passkey()
+    session_id = session_cookie(registered)
+    store = app.stores.get("sessions")
+    as_signed_in = await store.get(session_id)
+    for _ in range(3):
+        response = await registered.client.get("/account")
+        assert response.status_code == 200
+        assert "iph_session" not in response.headers.get("set-cookie", "")
+    assert await store.get(session_id) == as_signed_in
+    real = await advance_clock(app, timedelta(minutes=2))
+    try:
+        response = await registered.client.get("/account")
+        assert f"iph_session={session_id}" in response.headers.get("set-cookie", "")
+        assert await store.get(session_id) != as_signed_in
+    finally:
+        app.state.auth.clock = real
+
+
 async def test_a_staff_session_idles_out_after_15_minutes(registered: Person, app) -> None:
     await Account.update({Account.role: Account.Role.staff}).where(
         Account.email == registered.email
