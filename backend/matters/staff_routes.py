@@ -54,7 +54,7 @@ class StaffMatterController(Controller):
         actor = await service.actor_of(account.id)
         chosen = views.QueueFilters.read(outlet, kind, status, overdue, actor)
         entries = await service.queue_for(
-            account.id,
+            actor,
             **msgspec.structs.asdict(chosen),
             today=request.app.state.auth.clock().date(),
         )

@@ -34,6 +34,7 @@ from types import MappingProxyType
 import msgspec
 
 from backend.auth.tables import Account
+from backend.outlets.staff import Actor
 
 Role = Account.Role
 
@@ -102,14 +103,6 @@ class Reason(msgspec.Struct, frozen=True, kw_only=True):
         text = self.text.strip()
         missing = tuple(item.strip() for item in self.missing if item.strip())
         return Reason(text=text, missing=missing) if text or missing else None
-
-
-class Actor(msgspec.Struct, frozen=True, kw_only=True):
-    """The signed-in person acting; `outlet_id` is the outlet a staff member works at."""
-
-    account_id: int
-    role: Role
-    outlet_id: int | None = None
 
 
 class Transition(msgspec.Struct, frozen=True, kw_only=True):

@@ -23,6 +23,7 @@ import msgspec
 from backend.auth.tables import Account
 from backend.core.database import write_transaction
 from backend.idempotency import service as idempotency
+from backend.outlets.staff import Actor, actor_of
 from backend.outlets.tables import OutletStaff
 from backend.reviews import rules
 from backend.reviews.rules import CaseStatus, CaseStep, Channel, Clocks, Grade, ReviewForm
@@ -82,12 +83,6 @@ class Target(msgspec.Struct, frozen=True, kw_only=True):
     signed_in_only: bool
 
 
-class Actor(msgspec.Struct, frozen=True, kw_only=True):
-    account_id: int
-    role: Account.Role
-    outlet_id: int | None
-
-
 def new_token() -> str:
     return secrets.token_urlsafe(18)  # 24 characters
 
@@ -103,22 +98,6 @@ def office_day(at: dt.datetime) -> dt.date:
 
 def month_of(at: dt.datetime) -> str:
     return office_day(at).strftime("%Y-%m")
-
-
-async def actor_of(account_id: int) -> Actor:
-    account = await Account.select(Account.role).where(Account.id == account_id).first()
-    if account is None:
-        raise LookupError(account_id)
-    post = (
-        await OutletStaff.select(OutletStaff.outlet)
-        .where(OutletStaff.account == account_id)
-        .first()
-    )
-    return Actor(
-        account_id=account_id,
-        role=Account.Role(account["role"]),
-        outlet_id=post["outlet"] if post else None,
-    )
 
 
 # --- Events -----------------------------------------------------------------------------------

@@ -156,15 +156,37 @@ async def test_the_queue_shows_a_staff_member_their_outlets_open_matters_by_due_
     late, soon = await a_draft(desk), await a_draft(desk)
     await service.submit_matter(late, desk["applicant"], secrets.token_urlsafe(8), {}, now=MONDAY)
     await service.submit_matter(soon, desk["applicant"], secrets.token_urlsafe(8), {})
-    queue = await service.queue_for(desk["staff"], today=dt.date(2026, 3, 17))
+    queue = await service.queue_for(
+        await service.actor_of(desk["staff"]), today=dt.date(2026, 3, 17)
+    )
     assert [entry.matter.reference for entry in queue][:1] == [late]
     assert queue[0].due_status == "overdue"
     assert {entry.matter.outlet_id for entry in queue} == {desk["outlet"]}
-    overdue = await service.queue_for(desk["staff"], overdue_only=True, today=dt.date(2026, 3, 17))
+    overdue = await service.queue_for(
+        await service.actor_of(desk["staff"]), overdue_only=True, today=dt.date(2026, 3, 17)
+    )
     assert [entry.matter.reference for entry in overdue] == [late]
-    others = await service.queue_for(desk["other_staff"])
+    others = await service.queue_for(await service.actor_of(desk["other_staff"]))
     assert all(entry.matter.outlet_id != desk["outlet"] for entry in others)
-    everywhere = await service.queue_for(desk["supervisor"], outlet_id=desk["outlet"])
+    everywhere = await service.queue_for(
+        await service.actor_of(desk["supervisor"]), outlet_id=desk["outlet"]
+    )
     assert {late, soon} <= {entry.matter.reference for entry in everywhere}
     with pytest.raises(service.ActionRefused):
-        await service.queue_for(desk["applicant"])
+        await service.queue_for(await service.actor_of(desk["applicant"]))
+
+
+async def test_a_supervisor_chooses_among_the_outlets_with_open_matters(desk) -> None:
+    def listed() -> set[int]:
+        return {outlet_id for outlet_id, _ in chosen}
+
+    reference = await a_draft(desk)  # a draft is not open
+    chosen = await service.queue_outlets()
+    assert desk["outlet"] not in listed()
+    await service.submit_matter(reference, desk["applicant"], secrets.token_urlsafe(8), {})
+    chosen = await service.queue_outlets()
+    assert desk["outlet"] in listed()
+    assert [name for _, name in chosen] == sorted(name for _, name in chosen)
+    await service.act(reference, desk["applicant"], Action.withdraw)  # closed
+    chosen = await service.queue_outlets()
+    assert desk["outlet"] not in listed()
