@@ -18,6 +18,7 @@ import msgspec
 
 from backend.core.database import write_transaction
 from backend.core.imports import ImportResult, RowProblem
+from backend.working_days.service import forget_calendar
 from backend.working_days.tables import AnnouncedDay
 
 REQUIRED_COLUMNS = ("date", "kind", "source")
@@ -107,6 +108,7 @@ async def write_rows(
     """All in one transaction: a year's announcement is a few dozen days."""
     async with write_transaction(AnnouncedDay._meta.db):
         outcomes = [await _upsert(row) for row in rows]
+    forget_calendar()
     progress(len(rows))
     return ImportResult(
         created=outcomes.count("created"),

@@ -7,14 +7,23 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from backend.working_days import service as working_days_service
 from backend.working_days.importer import RowProblem, import_file
-from backend.working_days.service import Due, add_working_days, load_calendar, year_is_known
+from backend.working_days.service import (
+    CALENDAR_KEPT_SECONDS,
+    Due,
+    add_working_days,
+    forget_calendar,
+    load_calendar,
+    year_is_known,
+)
 from backend.working_days.tables import AnnouncedDay
 
 pytestmark = pytest.mark.profiles
@@ -32,8 +41,10 @@ TEST_2027 = [
 async def no_announced_days(client: httpx.AsyncClient) -> AsyncIterator[None]:
     """Each test starts and ends with no administrator's day: other clocks count the package."""
     await AnnouncedDay.delete(force=True)
+    forget_calendar()
     yield
     await AnnouncedDay.delete(force=True)
+    forget_calendar()
 
 
 def write_csv(path: Path, rows: list[str], header: str = HEADER) -> Path:
@@ -135,3 +146,16 @@ async def test_the_command_imports_a_file_and_refuses_a_bad_one_saying_where(
     assert f"{bad}:2: date '2027-13-01' is not a day of the calendar" in refused.stderr
     assert "1 problem(s): nothing was imported" in refused.stderr
     assert await AnnouncedDay.count() == 4
+
+
+async def test_days_written_elsewhere_are_read_again_once_the_kept_calendar_is_a_minute_old(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process keeps the calendar a minute (working_days.service.CALENDAR_KEPT_SECONDS); an
+    import by another process (here: a row written behind the service's back) waits that long."""
+    assert dt.date(2027, 1, 1) not in (await load_calendar()).holidays
+    await AnnouncedDay(day=dt.date(2027, 1, 1), kind="holiday", name="元旦", source=SOURCE).save()
+    assert dt.date(2027, 1, 1) not in (await load_calendar()).holidays  # still the kept one
+    later = time.monotonic() + CALENDAR_KEPT_SECONDS + 1
+    monkeypatch.setattr(working_days_service, "_clock", lambda: later)
+    assert dt.date(2027, 1, 1) in (await load_calendar()).holidays
