@@ -58,6 +58,11 @@ async def attach(
 async def attachments_of(reference: str, account_id: int) -> list[AttachmentRow]:
     """The matter's files, the latest of each document only, in upload order."""
     matter = await service.matter_for(reference, await service.actor_of(account_id))
+    return await attachments_of_matter(matter)
+
+
+async def attachments_of_matter(matter: service.MatterView) -> list[AttachmentRow]:
+    """As attachments_of, for a matter its caller was given by service.matter_for."""
     rows = (
         await MatterAttachment.select()
         .where(MatterAttachment.matter == matter.id)

@@ -173,10 +173,7 @@ class FilingController(Controller):
             and form.get("commitment") == kind.current_commitment.version
         )
         if matter.status in EDITABLE:
-            attached = {
-                row.document_code
-                for row in await files.attachments_of(reference, matter.applicant_id)
-            }
+            attached = {row.document_code for row in await files.attachments_of_matter(matter)}
             problems = rules.missing_for_send(kind, matter.answers, attached, signed)
             if problems:
                 return await _render_review(request, matter, kind, problems, key, signed, 400)
@@ -199,6 +196,7 @@ class FilingController(Controller):
             await notices.tell_applicant(
                 request.app.state.notify,
                 await service.matter_for(reference, await service.actor_of(matter.applicant_id)),
+                locale=notices.chosen_locale(current_account(request)),
             )
         return Redirect(f"{notices.matter_link(reference)}?sent=1", status_code=303)
 

@@ -34,6 +34,11 @@ async def locale_of(account_id: int) -> str:
     return (row and row["chosen_locale"]) or i18n.DEFAULT_LOCALE
 
 
+def chosen_locale(account: Account) -> str:
+    """As locale_of, for the account at hand (the applicant sending their own matter)."""
+    return account.chosen_locale or i18n.DEFAULT_LOCALE
+
+
 def status_name(status: Status) -> str:
     return i18n.gettext(STATUS_NAMES[Status(status)])
 
@@ -42,13 +47,14 @@ def matter_link(reference: str) -> str:
     return f"/my/matters/{reference}"
 
 
-async def tell_applicant(notifier: Notifier, matter: MatterView) -> bool:
-    """False when there is nothing to tell (a draft) or it was told already."""
+async def tell_applicant(notifier: Notifier, matter: MatterView, locale: str = "") -> bool:
+    """False when there is nothing to tell (a draft) or it was told already. `locale`: the
+    applicant's (chosen_locale), when the caller has their account; otherwise it is read."""
     if not matter.history:
         return False
     last = matter.history[-1]
     kind = catalogue().get(matter.type_code)
-    with i18n.using_locale(await locale_of(matter.applicant_id)):
+    with i18n.using_locale(locale or await locale_of(matter.applicant_id)):
         name = kind.name.of(i18n.current_locale()) if kind else matter.type_code
         body = status_name(last.to_status)
         if last.reason and last.reason.text:

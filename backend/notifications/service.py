@@ -71,21 +71,21 @@ class Notifier:
     async def notify(self, account_id: int, message: Message) -> bool:
         """False when this person already had this message (nothing is sent again)."""
         key = f"{account_id}:{message.kind}:{message.subject_key}"[:120]
-        if await InboxEntry.exists().where(InboxEntry.dedupe_key == key):
+        entry = InboxEntry(
+            account=account_id,
+            kind=message.kind,
+            title=message.title[:200],
+            body=message.body,
+            link=message.link[:300],
+            dedupe_key=key,
+        )
+        written = (
+            await InboxEntry.insert(entry)
+            .on_conflict(target=InboxEntry.dedupe_key, action="DO NOTHING")
+            .returning(InboxEntry.id)
+        )
+        if not written:  # this person had it already (or a parallel run wrote it first)
             return False
-        try:
-            await InboxEntry(
-                account=account_id,
-                kind=message.kind,
-                title=message.title[:200],
-                body=message.body,
-                link=message.link[:300],
-                dedupe_key=key,
-            ).save()
-        except Exception:  # unique key: a parallel run wrote it first
-            if await InboxEntry.exists().where(InboxEntry.dedupe_key == key):
-                return False
-            raise
         await self._send_opted_in(account_id, message)
         return True
 
