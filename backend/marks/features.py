@@ -23,6 +23,10 @@ BINS = 8
 DIMENSIONS = sum(grid * grid for grid in GRIDS) * BINS
 # A query is described at several crops: the whole photo, its centre, the mark's region.
 CENTRE_CROPS = (0.8, 0.6)
+QUERY_SIDE = 512  # photos are described at most this large
+# A plate (the mark's own ground in a cluttered photo) covers this share of the photo at least
+# and at most; so many of the largest are tried.
+PLATE_MIN, PLATE_MAX, PLATES = 0.05, 0.9, 6
 
 
 def grey_of(image: Image.Image) -> np.ndarray:
@@ -100,22 +104,109 @@ def describe_mark(image: Image.Image) -> np.ndarray | None:
     return describe(_crop(grey, box))
 
 
+def _hull(mask: np.ndarray) -> np.ndarray:
+    """The convex hull of a mask: a plate is convex, and strokes that reach its edge stay in."""
+    points = cv2.findNonZero(mask.astype(np.uint8))
+    out = np.zeros(mask.shape, np.uint8)
+    if points is not None:
+        cv2.fillConvexPoly(out, cv2.convexHull(points), 1)
+    return out > 0
+
+
+def _rectified(plate: np.ndarray, hull: np.ndarray) -> np.ndarray | None:
+    """A plate seen at an angle, warped square on: when its outline is a quadrilateral."""
+    contours, _ = cv2.findContours(
+        hull.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
+    if not contours:
+        return None
+    outline = max(contours, key=cv2.contourArea)
+    corners = cv2.approxPolyDP(outline, 0.04 * cv2.arcLength(outline, True), True)
+    if len(corners) != 4:
+        return None
+    corners = corners.reshape(4, 2).astype(np.float32)
+    by_sum, by_diff = corners.sum(axis=1), np.diff(corners, axis=1).ravel()
+    ordered = np.float32(
+        [
+            corners[by_sum.argmin()],
+            corners[by_diff.argmin()],
+            corners[by_sum.argmax()],
+            corners[by_diff.argmax()],
+        ]
+    )  # top left, top right, bottom right, bottom left
+    width = int(
+        max(np.linalg.norm(ordered[1] - ordered[0]), np.linalg.norm(ordered[2] - ordered[3]))
+    )
+    height = int(
+        max(np.linalg.norm(ordered[3] - ordered[0]), np.linalg.norm(ordered[2] - ordered[1]))
+    )
+    if min(width, height) < 16:
+        return None
+    target = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    matrix = cv2.getPerspectiveTransform(ordered, target)
+    return cv2.warpPerspective(plate, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE)
+
+
+def _plates(
+    grey: np.ndarray, evened: np.ndarray
+) -> list[tuple[tuple[int, int, int, int], np.ndarray]]:
+    """Regions that may be the mark's own ground in a cluttered photo, largest first: smooth
+    areas (two thresholds), the bright side of Otsu's threshold, and areas no edge crosses."""
+    height, width = grey.shape
+    values = grey.astype(np.float32)
+    mean, square = cv2.blur(values, (5, 5)), cv2.blur(values * values, (5, 5))
+    spread = np.sqrt(np.maximum(square - mean * mean, 0))
+    _, bright = cv2.threshold(evened, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    side = max(3, int(max(height, width) * 0.03)) | 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+    cues = []
+    for cue in (spread < 3, spread < np.percentile(spread, 25), bright > 0):
+        closed = cv2.morphologyEx(cue.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
+        cues.append(cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel))
+    edges = cv2.Canny(cv2.GaussianBlur(evened, (0, 0), 1.0), 30, 90)
+    cues.append((cv2.dilate(edges, np.ones((3, 3), np.uint8)) == 0).astype(np.uint8))
+    found = []
+    for cue in cues:
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(cue, connectivity=4)
+        for label in range(1, count):
+            x, y, w, h, area = (int(v) for v in stats[label])
+            if area < PLATE_MIN * height * width or w * h > PLATE_MAX * height * width:
+                continue
+            found.append((area, (x, y, x + w, y + h), labels[y : y + h, x : x + w] == label))
+    found.sort(key=lambda item: -item[0])
+    return [(box, mask) for _, box, mask in found[:PLATES]]
+
+
 def query_crops(image: Image.Image) -> Iterator[np.ndarray]:
-    """The crops of a photo to describe, each grey, evened and dark on light."""
+    """The crops of a photo to describe, each grey, evened and dark on light: the whole, its
+    centre, what stands out, and each plate found with the clutter around it blanked."""
     grey = grey_of(image)
     longest = max(grey.shape)
-    if longest > 512:
-        scale = 512 / longest
+    if longest > QUERY_SIDE:
+        scale = QUERY_SIDE / longest
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    grey = _dark_on_light(_evened(grey))
-    yield grey
-    height, width = grey.shape
+    evened = _evened(grey)
+    whole = _dark_on_light(evened)
+    yield whole
+    height, width = whole.shape
     for part in CENTRE_CROPS:
         dy, dx = int(height * (1 - part) / 2), int(width * (1 - part) / 2)
-        yield grey[dy : height - dy, dx : width - dx]
-    box = _content_box(grey, threshold=40)
+        yield whole[dy : height - dy, dx : width - dx]
+    box = _content_box(whole, threshold=40)
     if box is not None and (box[2] - box[0]) * (box[3] - box[1]) < 0.9 * height * width:
-        yield _crop(grey, box)
+        yield _crop(whole, box)
+    for (x0, y0, x1, y1), mask in _plates(grey, evened):
+        plate = evened[y0:y1, x0:x1].copy()
+        hull = _hull(mask)
+        plate[~hull] = int(np.median(plate[mask]))
+        for view in (plate, _rectified(plate, hull)):
+            if view is None:
+                continue
+            view = _dark_on_light(view)
+            yield view
+            inner = _content_box(view, threshold=40)
+            if inner is not None:
+                yield _crop(view, inner)
 
 
 def describe_query(image: Image.Image) -> np.ndarray:
