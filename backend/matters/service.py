@@ -37,7 +37,7 @@ from backend.working_days import service as working_days
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out on the phone
 REFERENCE_LENGTH = 10
 SUBMISSION_SCOPE = "matter-submission"
-QUEUE_PAGE = 50
+QUEUE_PAGE = 25  # a phone's screenful or two; the rest a link away (QueuePage.next_after)
 
 
 class MatterNotFound(LookupError):
@@ -77,6 +77,19 @@ class MatterView(msgspec.Struct, frozen=True, kw_only=True):
 class QueueEntry(msgspec.Struct, frozen=True, kw_only=True):
     matter: MatterView
     due_status: working_days.DueStatus | None
+    claimed_by: str = ""  # the display name of who took it on
+
+
+class QueuePosition(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a page of the queue ends: the next page starts after this matter."""
+
+    due_on: dt.date
+    matter_id: int
+
+
+class QueuePage(msgspec.Struct, frozen=True, kw_only=True):
+    entries: list[QueueEntry]
+    next_after: QueuePosition | None  # None: this is the last page
 
 
 def new_reference() -> str:
@@ -371,13 +384,16 @@ async def queue_for(
     status: Status | None = None,
     overdue_only: bool = False,
     today: dt.date | None = None,
-) -> list[QueueEntry]:
-    """Open matters the staff member may act on (their outlet's; a supervisor's: any, or the
-    outlet chosen), the earliest due first, each with how its clock stands (without their
-    histories: matter_for gives one matter's)."""
+    after: QueuePosition | None = None,
+) -> QueuePage:
+    """A page of the open matters the staff member may act on (their outlet's; a supervisor's:
+    any, or the outlet chosen), the earliest due first, from `after` on, each with how its clock
+    stands and who took it on (without their histories: matter_for gives one matter's)."""
     if actor.role not in (Account.Role.staff, Account.Role.supervisor):
         raise ActionRefused(Refusal.role_not_allowed)
-    query = Matter.select().where(Matter.status.not_in([Status.draft, *workflow.CLOSED]))
+    query = Matter.select(
+        *Matter.all_columns(), Matter.claimed_by.display_name.as_alias("claimed_by_name")
+    ).where(Matter.status.not_in([Status.draft, *workflow.CLOSED]))
     if actor.role == Account.Role.staff:
         query = query.where(Matter.outlet == actor.outlet_id)
     elif outlet_id is not None:
@@ -389,11 +405,16 @@ async def queue_for(
     today = today or dt.date.today()
     if overdue_only:  # overdue: from the day after the due date (working_days.due_status)
         query = query.where(Matter.due_on < today)
-    # A page, read in due-date order from the (outlet, due_on) or (due_on) index.
-    rows = await query.order_by(Matter.due_on).order_by(Matter.id).limit(QUEUE_PAGE)
+    if after is not None:
+        query = query.where(
+            (Matter.due_on > after.due_on)
+            | ((Matter.due_on == after.due_on) & (Matter.id > after.matter_id))
+        )
+    # A page (and one more row, to know whether there is another), in due-date order.
+    rows = await query.order_by(Matter.due_on).order_by(Matter.id).limit(QUEUE_PAGE + 1)
     calendar = await working_days.load_calendar()
     entries = []
-    for row in rows:
+    for row in rows[:QUEUE_PAGE]:
         matter = await _view(row, with_history=False)  # one statement for the whole queue
         due = (
             working_days.Due(date=matter.due_on, provisional=matter.due_provisional)
@@ -401,8 +422,12 @@ async def queue_for(
             else None
         )
         state = working_days.due_status(due, today, calendar) if due else None
-        entries.append(QueueEntry(matter=matter, due_status=state))
-    return entries
+        claimed_by = row["claimed_by_name"] or "" if row["claimed_by"] else ""
+        entries.append(QueueEntry(matter=matter, due_status=state, claimed_by=claimed_by))
+    last = entries[-1].matter if entries else None
+    more = len(rows) > QUEUE_PAGE and last is not None and last.due_on is not None
+    next_after = QueuePosition(due_on=last.due_on, matter_id=last.id) if more else None
+    return QueuePage(entries=entries, next_after=next_after)
 
 
 async def claim(reference: str, account_id: int) -> MatterView:

@@ -49,18 +49,21 @@ class StaffMatterController(Controller):
         kind: Annotated[str, QueryParameter(name="type")] = "",
         status: FromQuery[str] = "",
         overdue: FromQuery[str] = "",
+        after: FromQuery[str] = "",
     ) -> Template:
         account = current_account(request)
         actor = await service.actor_of(account.id)
-        chosen = views.QueueFilters.read(outlet, kind, status, overdue, actor)
-        entries = await service.queue_for(
+        chosen = views.QueueFilters.read(outlet, kind, status, overdue, after, actor)
+        page = await service.queue_for(
             actor,
             **msgspec.structs.asdict(chosen),
             today=request.app.state.auth.clock().date(),
         )
         supervisor = actor.role == Account.Role.supervisor
         context = {
-            "rows": await views.queue_rows(entries),
+            "rows": views.queue_rows(page.entries),
+            "next_page": chosen.next_page_query(page.next_after) if page.next_after else "",
+            "later_page": chosen.after is not None,
             "chosen": chosen,
             "supervisor": supervisor,
             "due_words": views.due_words,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 
@@ -31,10 +32,14 @@ class QueueFilters(msgspec.Struct, frozen=True, kw_only=True):
     type_code: str = ""
     status: Status | None = None
     overdue_only: bool = False
+    after: service.QueuePosition | None = None
 
     @classmethod
-    def read(cls, outlet: str, type_code: str, status: str, overdue: str, actor: Actor):
-        """Only a supervisor chooses the outlet; staff always see their own."""
+    def read(
+        cls, outlet: str, type_code: str, status: str, overdue: str, after: str, actor: Actor
+    ) -> QueueFilters:
+        """Only a supervisor chooses the outlet; staff always see their own. A position that
+        cannot be read starts at the first page."""
         chosen = outlet.strip()
         return cls(
             outlet_id=int(chosen)
@@ -43,7 +48,27 @@ class QueueFilters(msgspec.Struct, frozen=True, kw_only=True):
             type_code=type_code if catalogue().get(type_code) else "",
             status=Status(status) if status in OPEN_STATUSES else None,
             overdue_only=overdue == "1",
+            after=_position(after),
         )
+
+    def next_page_query(self, after: service.QueuePosition) -> str:
+        """The query string of the page after `after`, with these filters."""
+        chosen = {
+            "outlet": self.outlet_id or "",
+            "type": self.type_code,
+            "status": self.status or "",
+            "overdue": "1" if self.overdue_only else "",
+            "after": f"{after.due_on.isoformat()}.{after.matter_id}",
+        }
+        return urlencode({key: value for key, value in chosen.items() if value})
+
+
+def _position(after: str) -> service.QueuePosition | None:
+    day, _, matter_id = after.partition(".")
+    try:
+        return service.QueuePosition(due_on=dt.date.fromisoformat(day), matter_id=int(matter_id))
+    except ValueError:
+        return None
 
 
 class QueueRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -57,8 +82,7 @@ class QueueRow(msgspec.Struct, frozen=True, kw_only=True):
     claimed_by: str
 
 
-async def queue_rows(entries: list[service.QueueEntry]) -> list[QueueRow]:
-    claimed = await service.claimants([entry.matter.id for entry in entries])
+def queue_rows(entries: list[service.QueueEntry]) -> list[QueueRow]:
     return [
         QueueRow(
             reference=entry.matter.reference,
@@ -68,7 +92,7 @@ async def queue_rows(entries: list[service.QueueEntry]) -> list[QueueRow]:
             due_on=entry.matter.due_on,
             due_status=entry.due_status or "",
             provisional=entry.matter.due_provisional,
-            claimed_by=claimed.get(entry.matter.id, ""),
+            claimed_by=entry.claimed_by,
         )
         for entry in entries
     ]

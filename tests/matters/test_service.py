@@ -156,21 +156,19 @@ async def test_the_queue_shows_a_staff_member_their_outlets_open_matters_by_due_
     late, soon = await a_draft(desk), await a_draft(desk)
     await service.submit_matter(late, desk["applicant"], secrets.token_urlsafe(8), {}, now=MONDAY)
     await service.submit_matter(soon, desk["applicant"], secrets.token_urlsafe(8), {})
-    queue = await service.queue_for(
-        await service.actor_of(desk["staff"]), today=dt.date(2026, 3, 17)
-    )
+    staff = await service.actor_of(desk["staff"])
+    queue = (await service.queue_for(staff, today=dt.date(2026, 3, 17))).entries
     assert [entry.matter.reference for entry in queue][:1] == [late]
     assert queue[0].due_status == "overdue"
     assert {entry.matter.outlet_id for entry in queue} == {desk["outlet"]}
-    overdue = await service.queue_for(
-        await service.actor_of(desk["staff"]), overdue_only=True, today=dt.date(2026, 3, 17)
-    )
+    overdue = (
+        await service.queue_for(staff, overdue_only=True, today=dt.date(2026, 3, 17))
+    ).entries
     assert [entry.matter.reference for entry in overdue] == [late]
-    others = await service.queue_for(await service.actor_of(desk["other_staff"]))
+    others = (await service.queue_for(await service.actor_of(desk["other_staff"]))).entries
     assert all(entry.matter.outlet_id != desk["outlet"] for entry in others)
-    everywhere = await service.queue_for(
-        await service.actor_of(desk["supervisor"]), outlet_id=desk["outlet"]
-    )
+    supervisor = await service.actor_of(desk["supervisor"])
+    everywhere = (await service.queue_for(supervisor, outlet_id=desk["outlet"])).entries
     assert {late, soon} <= {entry.matter.reference for entry in everywhere}
     with pytest.raises(service.ActionRefused):
         await service.queue_for(await service.actor_of(desk["applicant"]))
@@ -190,3 +188,21 @@ async def test_a_supervisor_chooses_among_the_outlets_with_open_matters(desk) ->
     await service.act(reference, desk["applicant"], Action.withdraw)  # closed
     chosen = await service.queue_outlets()
     assert desk["outlet"] not in listed()
+
+
+async def test_the_queue_is_read_a_page_at_a_time_each_matter_once_in_due_order(desk) -> None:
+    for day in range(service.QUEUE_PAGE + 5):
+        reference = await a_draft(desk)
+        sent_on = MONDAY + dt.timedelta(days=day % 9)
+        await service.submit_matter(
+            reference, desk["applicant"], secrets.token_urlsafe(8), {}, now=sent_on
+        )
+    staff = await service.actor_of(desk["staff"])
+    first = await service.queue_for(staff)
+    assert len(first.entries) == service.QUEUE_PAGE and first.next_after is not None
+    second = await service.queue_for(staff, after=first.next_after)
+    assert len(second.entries) == 5 and second.next_after is None
+    walked = [entry.matter for entry in first.entries + second.entries]
+    assert len({matter.reference for matter in walked}) == service.QUEUE_PAGE + 5
+    positions = [(matter.due_on, matter.id) for matter in walked]
+    assert positions == sorted(positions)

@@ -284,3 +284,20 @@ async def test_create_staff_with_an_outlet_puts_them_there_by_name_or_id(app) ->
     with pytest.raises(Exception, match="no outlet with the name or id 'nowhere'"):
         await _enrolment_link(app, "other@example.test", "staff", "nowhere")
     assert not await Account.exists().where(Account.email == "other@example.test")
+
+
+async def test_a_long_queue_is_shown_a_page_at_a_time_with_a_link_to_the_next(
+    office: Office,
+) -> None:
+    sent = {await office.submitted(OTHER_KIND) for _ in range(service.QUEUE_PAGE + 2)}
+    first = (await office.staff.client.get(f"/staff/matters?type={OTHER_KIND}")).text
+    on_first = {reference for reference in sent if listed(first, reference)}
+    assert len(on_first) == service.QUEUE_PAGE
+    link = first.split('href="/staff/matters?')[1].split('"')[0].replace("&amp;", "&")
+    assert f"type={OTHER_KIND}" in link and "after=" in link  # the filter goes with it
+    second = (await office.staff.client.get(f"/staff/matters?{link}")).text
+    on_second = {reference for reference in sent if listed(second, reference)}
+    assert on_second == sent - on_first
+    assert 'href="/staff/matters?' not in second
+    unreadable = (await office.staff.client.get(f"/staff/matters?type={OTHER_KIND}&after=x.y")).text
+    assert {reference for reference in sent if listed(unreadable, reference)} == on_first
