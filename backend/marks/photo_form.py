@@ -60,6 +60,7 @@ async def read_photo_form(request: Request, photo_field: str) -> PhotoForm:
     fields: dict[str, str] = {}
     photo: bytearray | None = None
     photo_named = False
+    taking = False  # this part is the photo (the first file part of that name with bytes)
     segment: MultipartSegment | None = None
     text = bytearray()
     try:
@@ -67,10 +68,12 @@ async def read_photo_form(request: Request, photo_field: str) -> PhotoForm:
             for event in parser.parse(chunk):
                 if isinstance(event, MultipartSegment):
                     segment, text = event, bytearray()
-                    if event.name == photo_field and event.filename is not None:
-                        photo, photo_named = bytearray(), bool(event.filename)
+                    # The form has two photo inputs (camera, file); the one left empty is skipped.
+                    taking = event.name == photo_field and event.filename is not None and not photo
+                    if taking:
+                        photo, photo_named = bytearray(), photo_named or bool(event.filename)
                 elif event:
-                    if segment is not None and segment.name == photo_field and photo is not None:
+                    if taking and photo is not None:
                         photo.extend(event)
                         if len(photo) > MAX_PHOTO_BYTES:
                             return PhotoForm(photo=Refused(Refusal.TOO_LARGE), fields=fields)

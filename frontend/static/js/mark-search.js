@@ -38,6 +38,8 @@ async function choose(input) {
   }
   box = { x: 0, y: 0, w: 1, h: 1 };
   show();
+  // In the middle of the screen, where no bottom navigation covers a corner.
+  if (photo) byId("mark-crop-stage")?.scrollIntoView({ block: "center" });
 }
 
 function show() {
