@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pillow_heif
 import pytest
 from litestar import Litestar
@@ -172,6 +173,7 @@ async def test_the_record_search_and_the_home_search_link_the_image_search(
 # Results.
 
 
+@pytest.mark.profiles
 async def test_a_plain_file_posted_without_javascript_finds_the_mark_and_links_its_record(
     english: httpx.AsyncClient, seen: Seen
 ) -> None:
@@ -205,8 +207,11 @@ async def test_htmx_gets_the_results_fragment_from_the_same_handler(
 async def test_a_photo_like_no_mark_is_answered_no_close_match_in_plain_words(
     english: httpx.AsyncClient,
 ) -> None:
-    # Fine noise of every colour: nothing like a logo, and no text.
-    nothing = Image.effect_noise((600, 400), 90).convert("RGB")
+    # A photo of a wall: smooth light and a little noise, nothing like a logo, and no text.
+    ys, xs = np.mgrid[0:480, 0:640]
+    wall = 150 + 60 * np.sin(xs / 91) * np.cos(ys / 130)
+    pixels = wall[..., None] + np.random.default_rng(7).normal(0, 6, (480, 640, 3))
+    nothing = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
     html = (await post_photo(english, encoded(nothing, "JPEG"))).text
 
@@ -475,6 +480,7 @@ def files_under(folder: Path) -> dict[Path, bytes]:
     return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
 
 
+@pytest.mark.profiles
 async def test_the_photo_is_never_written_to_disk_nor_logged(
     english: httpx.AsyncClient,
     monkeypatch: pytest.MonkeyPatch,
@@ -513,6 +519,7 @@ async def test_the_photo_is_never_written_to_disk_nor_logged(
 # The data interface.
 
 
+@pytest.mark.profiles
 async def test_the_api_answers_ranked_json(client: httpx.AsyncClient) -> None:
     record, data = await a_demo_mark()
 
@@ -562,6 +569,7 @@ async def test_the_api_needs_multipart(client: httpx.AsyncClient) -> None:
     assert response.json()["detail"] == "send the form as multipart/form-data"
 
 
+@pytest.mark.profiles
 async def test_searches_are_limited_per_client_page_and_api_together(
     make_app: Any,
 ) -> None:
