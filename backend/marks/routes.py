@@ -15,6 +15,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.response import Template
+from PIL import Image
 
 from backend.auth import limits
 from backend.core import i18n
@@ -25,6 +26,7 @@ from backend.marks import service
 from backend.marks.photo_form import (
     MAX_BODY_BYTES,
     FilterProblems,
+    PhotoForm,
     parse_filters,
     read_photo_form,
     search_photo,
@@ -97,8 +99,17 @@ async def run_search(request: Request, photo_field: str) -> tuple[dict[str, str]
         headers = {"Retry-After": str(error.retry_after)}
         raise SearchRefused({photo_field: message}, 429, headers=headers) from error
     form = await read_photo_form(request, photo_field)
+    image, filters, errors = await _checked(form, photo_field)
+    if errors:
+        status = 413 if form.photo == Refused(Refusal.TOO_LARGE) else 400
+        raise SearchRefused(errors, status, values=form.fields)
+    return form.fields, await service.search_marks(image, filters)
+
+
+async def _checked(form: PhotoForm, photo_field: str) -> tuple[Any, Any, dict[str, str]]:
+    """The photo decoded and the filters parsed, or the problem with each field (every one)."""
     errors: dict[str, str] = {}
-    image = None
+    image: Image.Image | Refused | None = None
     if form.photo is None:
         errors[photo_field] = i18n.gettext(NO_PHOTO)
     else:
@@ -108,11 +119,7 @@ async def run_search(request: Request, photo_field: str) -> tuple[dict[str, str]
     filters = parse_filters(form.fields)
     if isinstance(filters, FilterProblems):
         errors.update({field: i18n.gettext(FILTER_PROBLEMS[field]) for field in filters.fields})
-    if errors or image is None or isinstance(image, Refused):
-        status = 413 if form.photo == Refused(Refusal.TOO_LARGE) else 400
-        raise SearchRefused(errors, status, values=form.fields)
-    assert not isinstance(filters, FilterProblems)
-    return form.fields, await service.search_marks(image, filters)
+    return image, filters, errors
 
 
 def _context(values: dict[str, str], errors: dict[str, str], found: MarkSearch | None) -> dict:
