@@ -1,8 +1,8 @@
 """The index in memory: every MarkEntry's descriptor in one matrix, searched exhaustively.
 
 The rows live in the database (MarkEntry), the same in both profiles; each process keeps a copy
-in memory and reloads it when the table's count or highest id moved (a change replaces a row,
-so its id grows). An exact dot product over 100,000 rows of 640 floats takes milliseconds, so
+in memory and reloads it when the table's count or latest write moved (a change replaces a row
+with a later `written`). An exact dot product over 100,000 rows of 640 floats takes milliseconds, so
 no approximate index is needed (bench/README.md has the figures).
 """
 
@@ -23,7 +23,7 @@ from backend.marks.tables import MarkEntry
 class Loaded:
     """What a search reads: arrays over the entries, in one order."""
 
-    stamp: tuple[int, int] = (0, 0)  # (count, highest id) of MarkEntry when loaded
+    stamp: tuple[int, int] = (-1, 0)  # (count, latest written) of MarkEntry when loaded
     record_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     vectors: np.ndarray = field(
         default_factory=lambda: np.zeros((0, features.DIMENSIONS), np.float32)
@@ -96,7 +96,9 @@ def build(rows: list[dict], stamp: tuple[int, int]) -> Loaded:
 
 
 async def _stamp() -> tuple[int, int]:
-    rows = await MarkEntry.raw("SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS top FROM mark_entry")
+    rows = await MarkEntry.raw(
+        "SELECT COUNT(*) AS n, COALESCE(MAX(written), 0) AS top FROM mark_entry"
+    )
     return int(rows[0]["n"]), int(rows[0]["top"])
 
 

@@ -9,6 +9,7 @@ profile through the job queue, marks/jobs.py), `rebuild_index` by `litestar iph 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
@@ -27,7 +28,7 @@ from backend.settings import Settings
 
 # Cosine similarities of the shape descriptor are mapped to 0..1 between these: below FLOOR
 # is what unrelated marks score, CEILING what the same mark photographed scores at best.
-IMAGE_FLOOR, IMAGE_CEILING = 0.55, 0.95
+IMAGE_FLOOR, IMAGE_CEILING = 0.70, 0.98
 TEXT_FLOOR = 0.3  # a Dice coefficient below this is no match of the text
 CLOSE = 0.5  # the best match's score from which the page shows it as close
 CANDIDATES = 200
@@ -77,6 +78,10 @@ def _entry_values(record: Record, descriptor: bytes) -> dict:
     }
 
 
+def _written() -> dict:
+    return {"written": time.time_ns()}
+
+
 def _indexable(record: Record | None) -> bool:
     return (
         record is not None
@@ -116,7 +121,7 @@ async def _index_batch(record_ids: list[int]) -> None:
         values = _entry_values(record, descriptor)
         kept = old.get(record.id)
         if kept is None or any(getattr(kept, key) != value for key, value in values.items()):
-            rows.append(MarkEntry(**values))
+            rows.append(MarkEntry(**values, **_written()))
     gone = set(old) - {record.id for record in fresh}
     replaced = [row.record for row in rows if row.record in old]
     if not rows and not gone:

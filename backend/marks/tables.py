@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from piccolo.columns import Bytea, ForeignKey, OnDelete, Varchar
+from piccolo.columns import BigInt, Bytea, ForeignKey, OnDelete, Varchar
 from piccolo.table import Table
 
 from backend.inquiries.tables import Record
@@ -9,8 +9,8 @@ from backend.inquiries.tables import Record
 class MarkEntry(
     Table,
     help_text="The image-search index (marks/index.py): one row per trademark record with a mark "
-    "image or word elements. A change replaces the row (a new id), so a process sees by "
-    "count and highest id that its copy in memory is stale.",
+    "image or word elements. A change replaces the row with a later `written`, so a process "
+    "sees by count and latest `written` that its copy in memory is stale.",
 ):
     record = ForeignKey(references=Record, on_delete=OnDelete.cascade, unique=True)
     image = Varchar(length=300, default="", help_text="The Record.mark_image described.")
@@ -19,3 +19,4 @@ class MarkEntry(
     kind = Varchar(length=12, default="", help_text="word, figurative or combined.")
     nice_classes = Varchar(length=100, default="", help_text="As Record.nice_classes.")
     vienna_codes = Varchar(length=200, default="", help_text="As Record.vienna_codes.")
+    written = BigInt(default=0, help_text="time.time_ns() when written (SQLite reuses ids).")
