@@ -115,16 +115,16 @@ def wrap_the_app(app, watch: Stopwatch) -> None:
     from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction
 
     from backend.auth import service as auth_service
+    from backend.core.database import WriterTransaction
     from backend.idempotency import service as idempotency
     from backend.matters import files, filing_routes, notices, service, staff_views
     from backend.working_days import service as working_days
 
     for module, names in (
-        (service, ("actor_of", "queue_for", "claimants", "queue_outlets", "matter_for")),
+        (service, ("actor_of", "queue_for", "queue_outlets", "matter_for")),
         (service, ("submit_matter", "_apply")),
-        (staff_views, ("queue_rows",)),
         (filing_routes, ("_own_matter",)),
-        (files, ("attachments_of",)),
+        (files, ("attachments_of_matter",)),
         (idempotency, ("once",)),
         (working_days, ("load_calendar",)),
         (notices, ("tell_applicant",)),
@@ -132,6 +132,7 @@ def wrap_the_app(app, watch: Stopwatch) -> None:
     ):
         for name in names:
             watch.wrap(module, name, f"{module.__name__.removeprefix('backend.')}.{name}")
+    watch.wrap_sync(staff_views, "queue_rows", "matters.staff_views.queue_rows")
     stores = {name: app.stores.get(name) for name in ("sessions", "rate_limit")}
     for method in ("get", "set"):
         watch.wrap_stores(stores, method)
@@ -140,9 +141,11 @@ def wrap_the_app(app, watch: Stopwatch) -> None:
         watch.wrap(PostgresTransaction, "begin", "BEGIN")
         watch.wrap(PostgresTransaction, "commit", "COMMIT")
     else:
-        watch.wrap(SQLiteTransaction, "begin", "BEGIN IMMEDIATE (waits for the write lock)")
+        watch.wrap(SQLiteTransaction, "begin", "BEGIN IMMEDIATE")
         watch.wrap(SQLiteTransaction, "commit", "COMMIT")
-        label = "a write outside a transaction (a connection of its own)"
+        # Waiting for this process's writing connection (database.WriterTransaction).
+        watch.wrap(WriterTransaction, "get_connection", "waiting for the writing connection")
+        label = "a write on a connection of its own (not the writing connection's loop)"
         watch.wrap(SQLiteEngine, "_run_in_new_connection", label)
     watch.wrap_sync(jinja2.Template, "render", "Jinja render")
     watch.wrap_sync(brotli, "compress", "brotli")
