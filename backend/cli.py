@@ -313,7 +313,7 @@ def _marks_dir(app: Litestar) -> Path:
 async def _seed(app: Litestar) -> int:
     from backend.demo import load_demo_data
 
-    return await load_demo_data(marks_dir=_marks_dir(app))
+    return await load_demo_data(marks_dir=_marks_dir(app), mark_count=app.state.settings.demo_marks)
 
 
 class IPHCLIPlugin(CLIPluginProtocol):

@@ -45,6 +45,8 @@ SETTING_DOCS: dict[str, str] = {
     "signing_cert_file": "PEM certificate of that key, then any chain up to its root.",
     "api_rate_limit_per_minute": "Calls one data-interface API key may make per minute "
     "before getting 429.",
+    "demo_marks": "Demo trademarks with images that `iph setup` / `iph seed` draw and index for "
+    "the image search (make run: 10,000; 0: none).",
     "mark_searches_per_minute": "Image searches of trademarks (/search/image and its API) one "
     "client address may make per minute before being asked to wait.",
     "review_contact_working_days": "Working days from a bad review to the return contact.",
@@ -88,6 +90,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     signing_cert_file: str = ""
     api_rate_limit_per_minute: int = 60
     mark_searches_per_minute: int = 10
+    demo_marks: int = 10_000
     review_contact_working_days: int = 1
     review_resolve_working_days: int = 15
     review_follow_up_days: int = 15

@@ -170,7 +170,7 @@ def setup_database(var_dir: Path, **extra: str) -> None:
     """`iph setup` on a fresh database (`extra`: more settings, e.g. IPH_DATABASE_URL)."""
     command = [str(venv_bin() / "litestar"), "--app", "backend.app:app", "iph", "setup"]
     log(f"migrating and seeding a fresh database in {var_dir}")
-    environment = app_env(var_dir, **extra)
+    environment = app_env(var_dir, **{"IPH_DEMO_MARKS": "0", **extra})  # no image-search marks
     done = subprocess.run(
         command, cwd=ROOT, env=environment, capture_output=True, text=True, check=False
     )

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,7 +96,26 @@ async def test_an_imported_mark_is_findable_and_a_changed_one_replaced(
     await Record.delete().where(Record.id == record_id)
 
 
-async def test_a_rebuild_from_scratch_answers_as_the_incremental_index(demo_marks: int) -> None:
+async def _rebuilt_by_the_command() -> int:
+    """`litestar iph marks-rebuild` on the tests' database; returns the entries it reports."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "litestar", "--app", "backend.app:app", "iph", "marks-rebuild",
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "COLUMNS": "100"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    async with asyncio.timeout(300):
+        out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    reported = re.search(r"image search: (\d+) marks indexed", out.decode())
+    assert reported, out.decode()
+    return int(reported.group(1))
+
+
+async def test_the_rebuild_command_from_scratch_answers_as_the_incremental_index(
+    demo_marks: int,
+) -> None:
     rng = random.Random("rebuild")
     queries = [
         photo(demo_mark(index).image, (name,), rng)
@@ -101,7 +123,7 @@ async def test_a_rebuild_from_scratch_answers_as_the_incremental_index(demo_mark
     ]
     before = [await search_marks(query, MarkFilters(), limit=20) for query in queries]
     rows_before = await MarkEntry.select(MarkEntry.record, MarkEntry.descriptor, MarkEntry.words)
-    entries = await rebuild_index()
+    entries = await _rebuilt_by_the_command()
     after = [await search_marks(query, MarkFilters(), limit=20) for query in queries]
     rows_after = await MarkEntry.select(MarkEntry.record, MarkEntry.descriptor, MarkEntry.words)
     assert entries == len(rows_before) >= demo_marks
@@ -109,3 +131,26 @@ async def test_a_rebuild_from_scratch_answers_as_the_incremental_index(demo_mark
     assert sorted(rows_after, key=key) == sorted(rows_before, key=key)
     assert after == before
     assert all(search.matches for search in after)
+
+
+async def test_a_rebuild_empties_what_no_record_holds_any_longer(demo_marks: int) -> None:
+    stray = await Record.objects().where(Record.kind == Record.Kind.trademark).first()
+    await MarkEntry.delete().where(MarkEntry.record == stray.id)
+    assert await rebuild_index() == await MarkEntry.count()
+    assert await MarkEntry.exists().where(MarkEntry.record == stray.id) == bool(
+        stray.mark_image or stray.mark_words
+    )
+
+
+async def test_the_import_refuses_an_unknown_mark_kind_or_vienna_code(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path = _import_file(tmp_path, "3000002", NEW_MARK, kind="logo")
+    result = await import_file(path, marks_dir=settings.var_path / "marks")
+    assert [problem.message for problem in result.problems] == [
+        "mark_kind 'logo': use word, figurative or combined"
+    ]
+    text = path.read_text(encoding="utf-8").replace('"logo"', '"word"')
+    path.write_text(text.replace("26.01.01", "26-01"), encoding="utf-8")
+    result = await import_file(path, marks_dir=settings.var_path / "marks")
+    assert "vienna_codes '26-01'" in result.problems[0].message
