@@ -177,16 +177,37 @@ document.addEventListener(
   true,
 );
 
-// After htmx swaps in the results, their heading takes focus (screen readers read it); after it
-// swaps in the form again (something to fix), its error summary does, and the crop box comes
-// back around the same photo unless the photo itself was refused.
+// After htmx swaps in the results, their heading takes focus (screen readers read it) and what
+// an earlier refusal left on the form goes; after it swaps in the form again (something to
+// fix), its error summary takes focus, and the crop box comes back around the same photo unless
+// the photo itself was refused.
+function clearErrors() {
+  document.querySelector("#mark-search .app-error-summary")?.remove();
+  for (const message of document.querySelectorAll("#mark-form .app-field-error")) message.remove();
+  for (const field of document.querySelectorAll("#mark-form .app-field--error")) {
+    field.classList.remove("app-field--error");
+  }
+  for (const input of document.querySelectorAll("#mark-form [aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+  }
+  for (const element of document.querySelectorAll("#mark-form [aria-describedby]")) {
+    const ids = element.getAttribute("aria-describedby").split(" ").filter((id) => byId(id));
+    if (ids.length) element.setAttribute("aria-describedby", ids.join(" "));
+    else element.removeAttribute("aria-describedby");
+  }
+}
+
 document.addEventListener("htmx:after:swap", () => {
+  const heading = byId("mark-results-title");
+  if (heading) {
+    clearErrors();
+    heading.focus();
+    return;
+  }
   const summary = document.querySelector("#mark-search [data-autofocus]");
   if (summary) {
     if (byId("photo-error")) photo = null;
     show();
     summary.focus();
-    return;
   }
-  byId("mark-results-title")?.focus();
 });
