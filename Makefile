@@ -69,12 +69,18 @@ font-deps:
 	    || { tail -n 20 /tmp/iph-apt.log; exit 1; }; \
 	else echo "$(CERTIFICATE_FONT) missing and not root: certificate PDFs will fail (apt-get install fonts-wqy-microhei)"; fi
 
-# Default suite on SQLite + file stores, then the database/store suite on PostgreSQL + Redis.
+# Default suite on SQLite + file stores, then the database/store suite on PostgreSQL + Redis,
+# each in TEST_WORKERS pytest-xdist workers (each its own var dir, database, Redis namespace,
+# live server and Chromium). A file's tests stay together on one worker (--dist loadfile), in
+# collection order (--no-loadscope-reorder: tests/browser, the longest, is handed out first).
+# TEST_WORKERS=0 runs serially; one file: .venv/bin/pytest -p no:cacheprovider -q tests/x.py
+TEST_WORKERS ?= 3
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: compile-messages install-test browser-deps font-deps
 	$(BIN)/python -m backend.core.catalogs check
-	$(BIN)/pytest -p no:cacheprovider -q
+	$(BIN)/pytest -p no:cacheprovider -q $(PYTEST_PARALLEL)
 	IPH_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) IPH_TEST_REDIS_URL=$(TEST_REDIS_URL) \
-	  $(BIN)/pytest -p no:cacheprovider -q -m profiles
+	  $(BIN)/pytest -p no:cacheprovider -q $(PYTEST_PARALLEL) -m profiles
 
 lint: install-lint
 	$(BIN)/ruff check .

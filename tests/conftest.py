@@ -3,6 +3,10 @@
 The default run uses SQLite and file stores in a temporary folder. With IPH_TEST_DATABASE_URL
 and IPH_TEST_REDIS_URL set (make test's second run, `-m profiles`), the same database/store
 tests run on a fresh PostgreSQL database and a private Redis key namespace, both removed after.
+
+Every pytest process makes its own of each (VAR_DIR, RUN_ID, SMTP port, database, namespace) when
+it imports this module: a serial run's one process, and under pytest-xdist (`make test`) each
+worker and the controller, which runs no test; each removes its own in pytest_unconfigure.
 """
 
 from __future__ import annotations
@@ -133,12 +137,15 @@ def mailbox() -> Iterator[Mailbox]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def migrated_database() -> Iterator[None]:
+def migrated_database() -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
     result = asyncio.run(run_forwards(app_name="all"))
     assert result.success, result.message
-    yield
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Last of all, in every process that imported this module (an xdist controller too)."""
     asyncio.run(_clean_up_services())
     shutil.rmtree(VAR_DIR, ignore_errors=True)
 

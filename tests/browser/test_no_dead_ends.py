@@ -26,10 +26,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
 # entry must go (and its links come back) when its feature is built. Empty when all are done.
 NOT_BUILT_YET: dict[str, str] = {}
 LOCALES = ("zh_Hans", "zh_Hant", "en")
-# A crawl that reaches more has found a loop of ever-new addresses. (The GI directory's 4,400
+# A crawl that finds more has found a loop of ever-new addresses. (The GI directory's 4,400
 # products alone give about 2,700 addresses: its pages of 20 from every shape followed.)
 MAX_PAGES = 5000
 PAGES_PER_SHAPE = 40
+# Addresses of one link shape (/gi/<id>, /gi?page=<n>&province=<name>) fetched: every shape is
+# fetched, and this many of each, not the thousands of GI pages that one template draws alike.
+FETCHES_PER_LINK_SHAPE = 40
+_VARIABLE = re.compile(r"[0-9%]|[^\x00-\x7f]|^.{25,}$")
 DEMO_STAFF = "staff@demo.iph.example"  # the demo applicant: conftest.demo_applicant_state
 
 
@@ -95,17 +99,35 @@ def shape_of(path: str) -> tuple[str, ...]:
     return (segments[0] if segments else "", str(len(segments)), *query_keys)
 
 
+def link_shape(path: str) -> str:
+    """Addresses alike but for their ids, numbers, names or free text: those parts of the path
+    and the query's values become `*` (/gi/123 and /gi/456 are /gi/*; /gi?view=map stays)."""
+    parts = urlsplit(path)
+    segments = ["*" if _VARIABLE.search(s) else s for s in parts.path.split("/")]
+    pairs = sorted(
+        (key, "*" if _VARIABLE.search(value) else value)
+        for key, _, value in (pair.partition("=") for pair in parts.query.split("&") if pair)
+    )
+    query = "&".join(f"{key}={value}" for key, value in pairs)
+    return "/".join(segments) + (f"?{query}" if query else "")
+
+
 async def crawl(client: httpx.AsyncClient, start: str) -> tuple[dict[str, str], set[str]]:
     """Every page reachable from `start`: the broken ones (path: why) and all the paths seen.
 
-    Every address found is fetched; the links of at most PAGES_PER_SHAPE pages of each shape
-    are followed (a directory of thousands of records would otherwise be read whole).
+    The first FETCHES_PER_LINK_SHAPE addresses found of each link shape are fetched; the links
+    of at most PAGES_PER_SHAPE pages of each page shape are followed (a directory of thousands
+    of records would otherwise be read whole).
     """
     broken: dict[str, str] = {}
     seen, queue = {start}, deque([(start, "(start)")])
     followed: Counter[tuple[str, ...]] = Counter()
+    fetched: Counter[str] = Counter()
     while queue:
         path, linked_from = queue.popleft()
+        if fetched[link_shape(path)] >= FETCHES_PER_LINK_SHAPE:
+            continue
+        fetched[link_shape(path)] += 1
         response = await client.get(path, follow_redirects=True)
         if response.status_code >= 400:
             broken[path] = f"{response.status_code}, linked from {linked_from}"
