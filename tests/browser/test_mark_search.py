@@ -1,6 +1,6 @@
 """Trademark search by photo in a real 360 × 740 phone Chromium: a photo chosen, the crop box
 dragged and moved with the keys around the mark, the browser's crop (shrunk to 1024 px, JPEG)
-sent by htmx, the results and one of them opened; axe on the way, in elder mode too; the form
+sent by htmx, the results and one of them opened; axe on the way, in elder mode too (a corner dragged by touch); the form
 without JavaScript; a refusal on the form.
 
 The marks are the live server's demo marks (`litestar iph setup`); the photos are made here from
@@ -93,6 +93,22 @@ async def drag(page: Page, selector: str, to_x: float, to_y: float) -> None:
     await page.mouse.up()
 
 
+async def touch_drag(page: Page, selector: str, to_x: float, to_y: float) -> None:
+    """A finger on the middle of `selector`, moved to (to_x, to_y), lifted (Chromium's touch
+    events through CDP: Playwright's own touchscreen only taps)."""
+    box = await box_of(page, selector)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    cdp = await page.context.new_cdp_session(page)
+    await cdp.send(
+        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]}
+    )
+    for step in range(1, 9):
+        point = {"x": x + (to_x - x) * step / 8, "y": y + (to_y - y) * step / 8}
+        await cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    await cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    await cdp.detach()
+
+
 async def frame_the_top_left_quarter(page: Page) -> None:
     """Drag the bottom-right corner to the middle of the photo, then nudge it with the keys."""
     # In the middle of the screen, clear of the bottom navigation (as the script leaves it).
@@ -180,6 +196,13 @@ async def test_elder_mode_the_form_the_crop_box_and_the_results_pass_axe(
     for index in range(await handles.count()):  # each corner a 60 px target in elder mode
         box = await handles.nth(index).bounding_box()
         assert box and box["width"] >= 60 and box["height"] >= 60, box
+    # A finger drags the top-left corner to the middle: the box is the bottom-right quarter.
+    stage = await box_of(page, "#mark-crop-stage")
+    middle = (stage["x"] + stage["width"] / 2, stage["y"] + stage["height"] / 2)
+    await touch_drag(page, ".app-crop__handle--nw", *middle)
+    crop = await box_of(page, "#mark-crop-box")
+    assert abs(crop["x"] - middle[0]) <= 4 and abs(crop["y"] - middle[1]) <= 4, (crop, stage)
+    assert abs(crop["x"] + crop["width"] - stage["x"] - stage["width"]) <= 2, (crop, stage)
     await expect_no_horizontal_scroll(page)
     await page.get_by_role("button", name="搜索商标").click()
     await expect(page.locator("#mark-results h2")).to_be_focused(timeout=SEARCH_TIMEOUT_MS)
