@@ -1,7 +1,7 @@
 """Trademark search by photo in a real 360 × 740 phone Chromium: a photo chosen, the crop box
 dragged and moved with the keys around the mark, the browser's crop (shrunk to 1024 px, JPEG)
-sent by htmx, the results and one of them opened; axe on the way, in elder mode too (a corner dragged by touch); the form
-without JavaScript; a refusal on the form.
+sent by htmx, the results and one of them opened; axe on the way, in elder mode too (a corner
+dragged by touch); the form without JavaScript; a refusal on the form.
 
 The marks are the live server's demo marks (`litestar iph setup`); the photos are made here from
 one of their images, read from the server's own folder, on a ground larger than the mark so
