@@ -120,6 +120,18 @@ def _index_marks(app: Litestar, record_ids: list[int]) -> None:
 
 
 @iph_group.command(
+    "reviews-retally",
+    help="Count the review figures' running tallies again from the events, reviews, cases and "
+    "appeals (after migrating a database that had reviews before the tallies).",
+)
+def reviews_retally(app: Litestar) -> None:
+    from backend.reviews.tallies import rebuild
+
+    rows = asyncio.run(_with_engine(app, rebuild()))
+    click.echo(f"review figures: {rows} tally row(s) counted from the raw tables")
+
+
+@iph_group.command(
     "marks-rebuild", help="Rebuild the trademark image-search index from every mark image."
 )
 def marks_rebuild(app: Litestar) -> None:

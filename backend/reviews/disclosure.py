@@ -1,15 +1,9 @@
 """What the public sees of reviews (/disclosure and each outlet's summary): the figures per
 outlet and per matter type, and the bad ratings put right, with nobody's personal data.
 
-The figures are read from the app's store under one key, kept with the fingerprint of what they
-were counted from: how many service events, reviews, rectification steps and decided appeals
-there are. Reviews are never changed or deleted, and everything that moves a figure adds one of
-those rows or decides an appeal, so a fingerprint that differs means the figures may have moved
-and they are counted again; one that does not means they have not. The fingerprint is read
-before the figures, so a review that arrives while they are counted makes the next fingerprint
-differ. Counting 100,000 events takes about a second on SQLite (docs/decisions/reviews.md); the
-fingerprint a few milliseconds. (Counts, not the highest ids: PostgreSQL may commit ids out of
-order.)
+The figures are summed from the running tallies (tallies.py), which every write that moves a
+figure keeps in its own transaction: a few hundred rows, so they are read on every view and a
+rating shows on the next one, with no copy kept to go stale.
 
 A rectified case is shown with its level, matter type, outlet, what was done, the reply and
 their dates: never the reviewer, the review's comment (the reviewer's own words) or who in the
@@ -20,13 +14,11 @@ removed from them.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 
 import msgspec
-from litestar.stores.base import Store
 
 from backend.auth.tables import Account
 from backend.reviews import figures
@@ -37,18 +29,13 @@ from backend.reviews.tables import (
     RectificationCase,
     RectificationStep,
     ReviewAppeal,
-    ServiceEvent,
 )
 
-STORE_NAME = "review_figures"
-_KEY = "disclosure"
-_KEPT_FOR_SECONDS = 24 * 3600
 PUBLIC_STEPS = (CaseStep.rectify, CaseStep.reply)
 REMOVED = "***"
 
 
 class Published(msgspec.Struct, frozen=True, kw_only=True):
-    fingerprint: list[int]
     outlets: list[Figures]
     matters: list[Figures]
 
@@ -58,56 +45,15 @@ class Published(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def _zeros() -> dict[str, int]:
-    return {name: 0 for name in Figures.__struct_fields__ if name != "key"}
+    return dict.fromkeys(figures.FIELDS, 0)
 
 
-async def fingerprint() -> list[int]:
-    rows = await ServiceEvent.raw(
-        "SELECT (SELECT COUNT(*) FROM service_event) AS events,"
-        " (SELECT COUNT(*) FROM review) AS reviews,"
-        " (SELECT COUNT(*) FROM rectification_step) AS steps,"
-        " (SELECT COUNT(*) FROM review_appeal WHERE decision IS NOT NULL) AS decided"
-    )
-    row = rows[0]
-    return [row["events"], row["reviews"], row["steps"], row["decided"]]
-
-
-async def published(store: Store) -> Published:
-    """The public figures, counted again only when something they count has changed."""
-    mark = await fingerprint()
-    kept = await store.get(_KEY)
-    if kept is not None:
-        try:
-            cached = msgspec.msgpack.decode(kept, type=Published)
-        except msgspec.DecodeError:
-            cached = None  # written by an older release: count again
-        if cached is not None and cached.fingerprint == mark:
-            return cached
-    fresh = await _once(tuple(mark), lambda: _count(mark))
-    await store.set(_KEY, msgspec.msgpack.encode(fresh), expires_in=_KEPT_FOR_SECONDS)
-    return fresh
-
-
-async def _count(mark: list[int]) -> Published:
+async def published() -> Published:
+    """The public figures, summed from the running tallies: current with every page view."""
     return Published(
-        fingerprint=mark,
         outlets=await figures.figures_by(GroupBy.outlet),
         matters=await figures.figures_by(GroupBy.matter),
     )
-
-
-# Requests that find the figures out of date at the same moment wait for one count, not one
-# each (per process and event loop: this is coordination, not data another worker needs).
-_counting: dict[tuple, asyncio.Future] = {}
-
-
-async def _once(mark: tuple, count: Callable[[], Awaitable[Published]]) -> Published:
-    key = (id(asyncio.get_running_loop()), mark)
-    running = _counting.get(key)
-    if running is None:
-        running = _counting[key] = asyncio.ensure_future(count())
-        running.add_done_callback(lambda _: _counting.pop(key, None))
-    return await asyncio.shield(running)
 
 
 # --- Rectified cases --------------------------------------------------------------------------

@@ -71,7 +71,7 @@ class DisclosureController(Controller):
     @get("/", name="disclosure")
     async def disclosure(self, request: Request, page: FromQuery[int] = 1) -> Template:
         page = _page(page)
-        counted = await disclosure.published(request.app.stores.get(disclosure.STORE_NAME))
+        counted = await disclosure.published()
         cases, more = await disclosure.rectified_cases(CASES_A_PAGE, (page - 1) * CASES_A_PAGE)
         context = await pages.disclosure_page(counted, cases)
         context.update(page=page, more=more, cases_href="/disclosure")
@@ -86,7 +86,7 @@ class DisclosureController(Controller):
         name = (await figure_views.outlet_names([outlet_id])).get(outlet_id)
         if name is None:
             raise NotFoundException
-        counted = await disclosure.published(request.app.stores.get(disclosure.STORE_NAME))
+        counted = await disclosure.published()
         summary = pages.outlet_summary(outlet_id, name, counted.of_outlet(outlet_id))
         if wants_fragment(request):
             fragment = "reviews/_outlet_summary.html"

@@ -23,9 +23,9 @@ from backend.core.i18n import lazy_marker as N_
 from backend.matters.catalogue import catalogue
 from backend.outlets.tables import Outlet
 from backend.reviews import figures
-from backend.reviews.figures import Figures, Filters, GroupBy
+from backend.reviews.figures import ALL_MONTHS, Figures, Filters, GroupBy
 from backend.reviews.rules import Channel
-from backend.reviews.tables import ServiceEvent
+from backend.reviews.tables import ReviewTally
 
 NO_RATE = "—"
 
@@ -294,9 +294,13 @@ class Chosen(msgspec.Struct, frozen=True, kw_only=True):
 
 async def filter_choices() -> dict[str, Any]:
     """The options of the dashboard's form: the months and outlets that have services."""
-    months = await ServiceEvent.raw("SELECT DISTINCT month FROM service_event ORDER BY month")
-    outlets = await ServiceEvent.raw(
-        "SELECT DISTINCT outlet_id FROM service_event WHERE outlet_id IS NOT NULL"
+    # The tallies have a row for every month, outlet, channel and type that has an event.
+    months = await ReviewTally.raw(
+        f"SELECT DISTINCT month FROM review_tally WHERE month <> '{ALL_MONTHS}' ORDER BY month"
+    )
+    outlets = await ReviewTally.raw(
+        "SELECT DISTINCT outlet_id FROM review_tally"
+        f" WHERE month = '{ALL_MONTHS}' AND outlet_id IS NOT NULL"
     )
     names = await names_for(GroupBy.outlet, [row["outlet_id"] for row in outlets])
     locale = i18n.current_locale()

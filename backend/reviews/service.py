@@ -25,7 +25,7 @@ from backend.core.database import write_transaction
 from backend.idempotency import service as idempotency
 from backend.outlets.staff import Actor, actor_of
 from backend.outlets.tables import OutletStaff
-from backend.reviews import rules
+from backend.reviews import rules, tallies
 from backend.reviews.rules import CaseStatus, CaseStep, Channel, Clocks, Grade, ReviewForm
 from backend.reviews.tables import (
     DeskCode,
@@ -121,7 +121,7 @@ async def record_event(
     """A service given, open to one rating: its token. Call inside the caller's transaction
     when the service ends (a matter's last step), so that the event and its end are one."""
     token = token or new_token()
-    await ServiceEvent.insert(
+    rows = await ServiceEvent.insert(
         ServiceEvent(
             token=token,
             kind=kind,
@@ -137,7 +137,8 @@ async def record_event(
             month=month_of(_now(now)),
             expires_at=expires_at,
         )
-    )
+    ).returning(ServiceEvent.id)
+    await tallies.added(rows[0]["id"])
     return token
 
 
@@ -288,9 +289,10 @@ async def submit_review(
     async def write() -> dict[str, int]:
         target = await target_of(token, account_id, at)
         event_id = await _event_to_rate(target, account_id, at)
-        review_id = await _store_review(event_id, target, account_id, form, at)
-        if rules.grade_of(form.level) == Grade.bad:
-            await _open_case(review_id, at, clocks)
+        async with tallies.recounted(event_id):
+            review_id = await _store_review(event_id, target, account_id, form, at)
+            if rules.grade_of(form.level) == Grade.bad:
+                await _open_case(review_id, at, clocks)
         return {"review": review_id}
 
     try:
@@ -580,6 +582,7 @@ async def take_step(
                 *RectificationCase.all_columns(),
                 RectificationCase.review.outlet_id,
                 RectificationCase.review.reviewer_id,
+                RectificationCase.review.event,
             )
             .where(RectificationCase.id == case_id)
             .first()
@@ -593,26 +596,27 @@ async def take_step(
         to = rules.next_status(status, step, actor.role, is_reviewer, text)
         changes = await _step_changes(step, case, at, new_due, assignee_id, satisfaction)
         changes[RectificationCase.status] = to
-        updated = (
-            await RectificationCase.update(changes)
-            .where((RectificationCase.id == case_id) & (RectificationCase.status == status))
-            .returning(RectificationCase.id)
-        )
-        if not updated:
-            raise ChangedMeanwhile
-        await RectificationStep.insert(
-            RectificationStep(
-                case=case_id,
-                step=step,
-                from_status=status,
-                to_status=to,
-                actor_id=account_id,
-                actor_role=actor.role,
-                text=text.strip(),
-                new_due=new_due if step == CaseStep.postpone else None,
-                at=at,
+        async with tallies.recounted(case["review.event"]):
+            updated = (
+                await RectificationCase.update(changes)
+                .where((RectificationCase.id == case_id) & (RectificationCase.status == status))
+                .returning(RectificationCase.id)
             )
-        )
+            if not updated:
+                raise ChangedMeanwhile
+            await RectificationStep.insert(
+                RectificationStep(
+                    case=case_id,
+                    step=step,
+                    from_status=status,
+                    to_status=to,
+                    actor_id=account_id,
+                    actor_role=actor.role,
+                    text=text.strip(),
+                    new_due=new_due if step == CaseStep.postpone else None,
+                    at=at,
+                )
+            )
     return (await _cases_by_review([case["review"]]))[case["review"]]
 
 
@@ -775,7 +779,24 @@ async def decide_appeal(
         raise AppealRefused("role")
     if not reason.strip():
         raise AppealRefused("reason")
-    updated = (
+    async with write_transaction(ReviewAppeal._meta.db):
+        review = await Review.select(Review.event).where(Review.id == review_id).first()
+        if review is None:
+            raise AppealRefused("decided")
+        async with tallies.recounted(review["event"]):
+            updated = await _decide(review_id, account_id, decision, reason, now)
+    if not updated:
+        raise AppealRefused("decided")
+
+
+async def _decide(
+    review_id: int,
+    account_id: int,
+    decision: ReviewAppeal.Decision,
+    reason: str,
+    now: dt.datetime | None,
+) -> list[dict[str, Any]]:
+    return (
         await ReviewAppeal.update(
             {
                 ReviewAppeal.decision: decision,
@@ -787,8 +808,6 @@ async def decide_appeal(
         .where((ReviewAppeal.review == review_id) & ReviewAppeal.decision.is_null())
         .returning(ReviewAppeal.id)
     )
-    if not updated:
-        raise AppealRefused("decided")
 
 
 # --- For the office's pages -------------------------------------------------------------------

@@ -119,3 +119,29 @@ class ReviewAppeal(
     decision_reason = Text(default="")
     decided_by = Integer(null=True, default=None)
     decided_at = Timestamptz(null=True, default=None)
+
+
+class ReviewTally(
+    Table,
+    help_text="Running counts of the figures (figures.py) for one month, outlet, channel and "
+    "matter type, and under month '*' for all months: kept in the transaction of every write "
+    "that moves a figure (tallies.py), rebuilt from the raw tables by `litestar iph "
+    "reviews-retally`.",
+):
+    key = Varchar(length=100, unique=True, help_text="month|outlet|channel|matter_code")
+    month = Varchar(length=7, index=True, help_text="YYYY-MM, or '*' for all months.")
+    outlet_id = Integer(null=True, default=None)
+    channel = Varchar(length=10)
+    matter_code = Varchar(length=60, default="")
+    events = Integer(default=0)
+    unrated = Integer(default=0)
+    counted = Integer(default=0)
+    good = Integer(default=0)
+    neutral = Integer(default=0)
+    bad = Integer(default=0)
+    appeals_upheld = Integer(default=0)
+    appeals_decided = Integer(default=0)
+    replied = Integer(default=0)
+    replied_in_time = Integer(default=0)
+    rectifications_rated = Integer(default=0)
+    rectifications_satisfied = Integer(default=0)
