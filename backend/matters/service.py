@@ -422,7 +422,7 @@ async def queue_for(
             else None
         )
         state = working_days.due_status(due, today, calendar) if due else None
-        claimed_by = row["claimed_by_name"] or "" if row["claimed_by"] else ""
+        claimed_by = row["claimed_by_name"] or ""  # None when no one took it on
         entries.append(QueueEntry(matter=matter, due_status=state, claimed_by=claimed_by))
     last = entries[-1].matter if entries else None
     more = len(rows) > QUEUE_PAGE and last is not None and last.due_on is not None
