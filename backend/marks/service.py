@@ -186,8 +186,13 @@ def rank(
     count = min(limit, len(loaded))
     if count == 0:
         return []
-    top = np.argpartition(-combined, count - 1)[:count]
-    top = top[np.argsort(-combined[top], kind="stable")]
+    # Equal scores (text matches often tie) ordered by record id, not by where each entry
+    # happens to sit in the index: an index rebuilt from scratch then answers as the one kept
+    # up incrementally. Every entry tying with the last one taken is a candidate.
+    cutoff = np.partition(-combined, count - 1)[count - 1]
+    candidates = np.flatnonzero(-combined <= cutoff)
+    order = np.lexsort((loaded.record_ids[candidates], -combined[candidates]))
+    top = candidates[order][:count]
     ranked = []
     for position in top:
         if not np.isfinite(combined[position]) or combined[position] <= -1:
