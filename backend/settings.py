@@ -53,6 +53,8 @@ SETTING_DOCS: dict[str, str] = {
     "review_resolve_working_days": "Working days from a bad review to it being put right and "
     "answered (a supervisor may give a new date, with a reason the reviewer sees).",
     "review_follow_up_days": "Days after a review in which its reviewer may add a follow-up.",
+    "reviews_per_hour": "Ratings one client address, and one account, may send per hour before "
+    "getting 429.",
     "business_register": "Adapter that looks up enterprises' credit codes in the business "
     "register: `own` reads our own copy (seeded with demo entities, `litestar iph import "
     "business-entities`).",
@@ -94,6 +96,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     review_contact_working_days: int = 1
     review_resolve_working_days: int = 15
     review_follow_up_days: int = 15
+    reviews_per_hour: int = 30
     business_register: str = "own"
 
     def __post_init__(self) -> None:

@@ -27,8 +27,6 @@ from backend.reviews import rules, service
 from backend.reviews.rules import DIMENSIONS, TAGS, CaseStep, Grade, Level
 
 NO_STORE = {"Cache-Control": "private, no-store"}
-REVIEWS_PER_ACCOUNT = limits.Limit("reviews-account", 30, 3600)
-REVIEWS_PER_CLIENT = limits.Limit("reviews-client", 30, 3600)
 PRAISE = TAGS[Grade.good]
 COMPLAINTS = TAGS[Grade.bad]
 
@@ -159,10 +157,13 @@ async def _target(
 async def _count_against_limits(request: Request, account_id: int | None) -> None:
     now = request.app.state.auth.now_seconds()
     client = request.client.host if request.client else "unknown"
+    per_hour = request.app.state.settings.reviews_per_hour
     try:
-        await limits.check(REVIEWS_PER_CLIENT, client, now)
+        await limits.check(limits.Limit("reviews-client", per_hour, 3600), client, now)
         if account_id is not None:
-            await limits.check(REVIEWS_PER_ACCOUNT, str(account_id), now)
+            await limits.check(
+                limits.Limit("reviews-account", per_hour, 3600), str(account_id), now
+            )
     except limits.RateLimited as error:
         raise HTTPException(
             status_code=429,
