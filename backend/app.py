@@ -271,6 +271,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "push": push,
                 "jobs": job_queue,
                 "periodic_jobs": periodic_jobs,
+                "scheduler": scheduler,
                 "job_tasks": domains.job_tasks_of(DOMAINS),
                 "search_sources": domains.search_sources_of(DOMAINS),
                 "privacy_parts": domains.privacy_parts_of(DOMAINS),

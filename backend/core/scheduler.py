@@ -28,6 +28,10 @@ class Scheduler:
         """Run `job` shortly after start, then every `seconds` (so jobs must be idempotent)."""
         self._jobs.append((name, seconds, job))
 
+    def forget_jobs(self) -> None:
+        """No periodic runs from this process (before start): whoever calls it runs them."""
+        self._jobs.clear()
+
     async def start(self) -> None:
         self._tasks = [
             asyncio.create_task(self._run(name, seconds, job), name=f"job:{name}")

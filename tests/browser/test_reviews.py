@@ -195,10 +195,31 @@ async def expect_outbox_emptied(page: Page) -> None:
     raise AssertionError(f"still kept on the phone: {await outbox(page)}")
 
 
+async def no_signal(route: Route) -> None:
+    await route.abort("internetdisconnected")
+
+
+async def go_offline(page: Page) -> None:
+    """No signal for the page: `navigator.onLine` false, and every request it makes fails.
+
+    set_offline alone leaves gaps (Chromium, for one, reloads a page that failed with a network
+    error by itself when its own network state, not the emulated one, says online): a parallel
+    run once found the kept rating stored while the test held the phone offline. The route fails
+    every request the page makes, as a phone with no signal would.
+    """
+    await page.route("**/*", no_signal)
+    await page.context.set_offline(True)
+
+
+async def go_online(page: Page) -> None:
+    await page.unroute("**/*", no_signal)
+    await page.context.set_offline(False)
+
+
 async def rate_offline(page: Page, reference: str, level: str = "满意") -> None:
     """The rating form opened online, then sent with no connection: kept on the phone."""
     await page.goto(f"/rate/{reference}")
-    await page.context.set_offline(True)
+    await go_offline(page)
     await page.get_by_label(level, exact=True).check()
     await page.get_by_role("button", name=SEND).click()
     notice = page.locator("#review-offline")
@@ -219,7 +240,7 @@ async def test_a_rating_made_offline_is_kept_and_sent_once_when_back_online(
         [kept] = await outbox(page)
         assert kept["account"] == str(reviewer.id) and reviews_of(live_server, reference) == []
 
-        await page.context.set_offline(False)  # the `online` event sends it
+        await go_online(page)  # the `online` event sends it
 
         await page.wait_for_url(re.compile(rf"/rate/{reference}/sent"))
         await expect(page.get_by_role("heading", level=1)).to_have_text("谢谢，您的评价已发送")
@@ -238,7 +259,7 @@ async def test_a_rating_kept_offline_is_sent_by_the_next_page_after_a_reload_mad
             await page.reload()  # no signal: the browser's own error page
         assert reviews_of(live_server, reference) == []
 
-        await page.context.set_offline(False)
+        await go_online(page)
         await page.goto("/my/reviews")  # app.js brings reviews.js: a rating is waiting
 
         await expect(page.locator("#review-offline")).to_have_text(SENT)
@@ -273,7 +294,7 @@ async def test_a_send_whose_answer_was_lost_is_sent_again_and_stored_once(
         await page.route(f"**/rate/{reference}", lose_the_first_answer)
         await rate_offline(page, reference)
 
-        await page.context.set_offline(False)
+        await go_online(page)
         await asyncio.wait_for(answered_and_lost.wait(), 15)
         notice = page.locator("#review-offline")
         await expect(notice).to_contain_text(SAVED)  # kept: the phone never heard back
@@ -308,7 +329,7 @@ async def test_a_rating_the_server_could_not_take_yet_is_kept_and_sent_on_the_ne
         for status in (503, 429):
             async with page.expect_response(lambda r: r.request.method == "POST") as answer:
                 if status == 503:
-                    await page.context.set_offline(False)
+                    await go_online(page)
                 else:
                     await notice.get_by_role("button", name=SEND_NOW).click()
             assert (await answer.value).status == status
@@ -336,7 +357,7 @@ async def test_a_rating_kept_for_one_person_is_not_sent_under_another_and_waits_
         # The first person's session ends while the phone is offline (idle, or signed out).
         await context.clear_cookies(name="iph_session")
         async with form_page.expect_response(sent_to_rate) as refused:
-            await context.set_offline(False)  # the form page still thinks it is theirs: sends
+            await go_online(form_page)  # the form page still thinks it is theirs: sends
         assert (await refused.value).status == 409
         assert (await refused.value).headers.get("x-review-refused") == "other-person"
 
