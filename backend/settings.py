@@ -55,6 +55,8 @@ SETTING_DOCS: dict[str, str] = {
     "review_follow_up_days": "Days after a review in which its reviewer may add a follow-up.",
     "reviews_per_hour": "Ratings one client address, and one account, may send per hour before "
     "getting 429.",
+    "metrics_token": "Bearer token /metrics asks for (`Authorization: Bearer …`); unset: "
+    "/metrics answers only clients on the loopback address.",
     "business_register": "Adapter that looks up enterprises' credit codes in the business "
     "register: `own` reads our own copy (seeded with demo entities, `litestar iph import "
     "business-entities`).",
@@ -98,6 +100,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     review_follow_up_days: int = 15
     reviews_per_hour: int = 30
     business_register: str = "own"
+    metrics_token: str = ""
 
     def __post_init__(self) -> None:
         if self.audit_retention_days < 184:
