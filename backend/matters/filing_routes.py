@@ -128,6 +128,9 @@ class FilingController(Controller):
     async def save_step(
         self, request: Request, reference: FromPath[str], group_key: FromPath[str]
     ) -> Template | Redirect:
+        form = await request.form()
+        if refused := _made_by_someone_else(request, form):
+            return refused
         matter, kind = await _own_matter(request, reference)
         if matter.status not in EDITABLE:
             return Redirect(notices.matter_link(reference), status_code=303)
@@ -135,7 +138,6 @@ class FilingController(Controller):
         group = next((g for g in groups if g.key == group_key), None)
         if group is None:
             raise NotFoundException
-        form = await request.form()
         typed = {key: value for key, value in form.items() if isinstance(value, str)}
         record_field = next((f for f in group.fields if f.kind == "record_number"), None)
         bound = await _bound_records(request, record_field.record_kind) if record_field else []
@@ -165,8 +167,10 @@ class FilingController(Controller):
 
     @post("/send", status_code=303)
     async def send(self, request: Request, reference: FromPath[str]) -> Template | Redirect:
-        matter, kind = await _own_matter(request, reference)
         form = await request.form()
+        if refused := _made_by_someone_else(request, form):
+            return refused
+        matter, kind = await _own_matter(request, reference)
         key = str(form.get("idempotency_key") or "")
         signed = (
             kind.current_commitment is not None
@@ -199,6 +203,17 @@ class FilingController(Controller):
                 locale=notices.chosen_locale(current_account(request)),
             )
         return Redirect(f"{notices.matter_link(reference)}?sent=1", status_code=303)
+
+
+def _made_by_someone_else(request: Request, form: Any) -> Template | None:
+    """A screen or a send kept on a phone (matters.js) names the account it was made under: sent
+    while another person is signed in there, it is refused with a 409 that tells matters.js to
+    keep it for its maker, where the 404 of another's matter would have it dropped."""
+    made_under = form.get("for_account")
+    if made_under is None or str(made_under) == str(current_account(request).id):
+        return None
+    refused = {**NO_STORE, "X-Matter-Refused": "other-person"}
+    return Template("matters/other_person.html", status_code=409, headers=refused)
 
 
 def _sent_with_other_answers(reference: str) -> Template:

@@ -25,6 +25,7 @@ import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import pytest_asyncio
@@ -339,3 +340,60 @@ async def test_a_send_whose_answer_was_lost_is_sent_again_and_still_makes_one_su
         assert len(sends) == 2
         assert submissions_of(live_server, reference) == 1
         assert records_under(live_server, key) == 1
+
+
+async def test_a_send_kept_for_one_person_is_not_sent_under_another_and_waits_for_them(
+    browser: Browser,
+    live_server: LiveServer,
+    offline_filer: dict[str, Any],
+    mail_catcher: MailCatcher,
+    tmp_path: Path,
+) -> None:
+    async with phone(
+        browser, live_server, service_workers="block", storage_state=offline_filer
+    ) as context:
+        form_page = await context.new_page()
+        reference = await file_change_of_address(
+            form_page, live_server, a_photo(tmp_path), axe=False, send=False
+        )
+        sends = sends_seen(form_page, reference)
+        key = await review_sent_offline(form_page, reference)
+        first_session = next(c for c in await context.cookies() if c["name"] == "iph_session")
+        # The first person's session ends while the phone is offline; back online, the form page
+        # sends what it kept and is sent to sign in: kept.
+        await context.clear_cookies(name="iph_session")
+        async with form_page.expect_response(lambda r: urlsplit(r.url).path == "/signin"):
+            await set_offline(context, False)
+        await expect(form_page.get_by_role("button", name="立即发送")).to_be_visible()
+        assert len(await outbox(form_page)) == 1 and submissions_of(live_server, reference) == 0
+
+        # Someone else signs in on this phone: their own pages leave the kept send alone…
+        page = await context.new_page()
+        sends_from_next_page = sends_seen(page, reference)
+        other = f"other-{secrets.token_hex(5)}@example.com"
+        await sign_up(page, live_server, mail_catcher, other, "另一位申请人")
+        await page.goto("/my/matters")
+        await expect(page.locator("#matter-offline")).to_have_text(
+            "本机保存着其他人填写的内容，将在其登录后发送。"
+        )
+        # …and the first person's page, still open, is refused when it sends under them.
+        async with form_page.expect_response(
+            lambda r: r.request.method == "POST" and r.url.endswith(f"/{reference}/send")
+        ) as refused:
+            await form_page.get_by_role("button", name="立即发送").click()
+        assert (await refused.value).status == 409
+        assert (await refused.value).headers.get("x-matter-refused") == "other-person"
+        [kept] = await outbox(page)
+        assert kept["fields"]["idempotency_key"] == key
+        assert submissions_of(live_server, reference) == 0
+
+        # The first person signs in again: their next page sends it, once.
+        await context.add_cookies([first_session])
+        await page.goto("/my/matters")
+        async with asyncio.timeout(NAVIGATION_TIMEOUT_MS / 1000):
+            while await outbox(page):
+                await page.wait_for_timeout(100)
+        assert submissions_of(live_server, reference) == 1
+        assert records_under(live_server, key) == 1
+        assert len(sends) == 2  # the one sent to sign in, the one refused
+        assert len(sends_from_next_page) == 1

@@ -4,9 +4,11 @@
 // - with no connection, a screen's answers (and the final send, with its idempotency key) are
 //   kept on this phone in IndexedDB and sent when the connection returns: on `online`, on the
 //   next page load, when the page is shown again, or from the "Send now" button (SECURITY.md
-//   gotcha 7: Background Sync is Chromium's only). The server takes each send once and refuses
-//   anyone else's matter (404), so an item is dropped on any answer but a network failure or a
-//   trip to the sign-in page, which keeps it until the person signs in again.
+//   gotcha 7: Background Sync is Chromium's only). The server takes each send once. Each item
+//   keeps the account it was made under and goes only while that account is signed in: sent
+//   under another person anyway (a page still showing the first), the server refuses it (409,
+//   X-Matter-Refused) and it stays here for its maker. It is dropped on any other answer; a
+//   network failure or a trip to the sign-in page keeps it until the person signs in again.
 
 const DB_NAME = "iph-matters";
 const STORE = "outbox";
@@ -19,6 +21,7 @@ const ENGLISH = {
   sending: "Sending…",
   sent: "Sent.",
   refused: "Something kept on this phone could not be sent: open the matter and check it.",
+  others: "Something someone else filled in on this phone is kept for them.",
 };
 const CHINESE = {
   saved: "已保存在本机，联网后会自动发送。",
@@ -26,7 +29,10 @@ const CHINESE = {
   sending: "正在发送……",
   sent: "已发送。",
   refused: "本机保存的内容未能发送：请打开该事项查看。",
+  others: "本机保存着其他人填写的内容，将在其登录后发送。",
 };
+// Who is signed in: the pages that load this file say it (they are all signed-in pages).
+const signedIn = () => document.querySelector("script[data-matter-account]")?.dataset.matterAccount ?? null;
 
 function openDb() {
   return new Promise((resolve, reject) => {
@@ -75,7 +81,7 @@ async function keep(form) {
       fields.push([name, value]);
     }
   }
-  const item = { action: form.getAttribute("action"), reference: form.dataset.matterForm, fields, at: Date.now() };
+  const item = { action: form.getAttribute("action"), reference: form.dataset.matterForm, account: signedIn(), fields, at: Date.now() };
   await withStore("readwrite", (store) => store.add(item));
   say(text("saved"), true);
 }
@@ -86,15 +92,19 @@ async function sendQueued() {
   sending = true;
   try {
     const items = await queued();
-    if (!items.length) return;
+    const now = signedIn();
+    const mine = items.filter((item) => (item.account ?? now) === now);
+    if (items.length > mine.length) say(text("others"), false);
+    if (!mine.length) return;
     say(text("sending"), false);
-    for (const item of items) {
+    for (const item of mine) {
       const body = new FormData();
       for (const [name, value] of item.fields) {
         if (value && value.blob) body.append(name, value.blob, value.name);
         else body.append(name, value);
       }
       body.append("_csrf_token", csrfToken());
+      if (item.account) body.append("for_account", item.account);
       let response;
       try {
         response = await fetch(item.action, { method: "POST", body, headers: { "X-CSRFToken": csrfToken() }, credentials: "same-origin" });
@@ -105,6 +115,10 @@ async function sendQueued() {
       if (new URL(response.url).pathname === "/signin") {
         say(text("saved"), true); // signed out: kept until they sign in again
         return;
+      }
+      if (response.status === 409 && response.headers.get("X-Matter-Refused") === "other-person") {
+        say(text("others"), false); // another person is signed in now: kept for its maker
+        continue;
       }
       await forget(item.id);
       if (!response.ok) {
