@@ -1,20 +1,22 @@
--- wrk script for bench/matters_http.py: every request sends another draft, under a key of its own.
+-- wrk script: every request sends another prepared form, each once (bench/http_app.py's
+-- measure_form_posts: a matter's send in bench/matters_http.py, a rating in bench/reviews_http.py).
 --
---   wrk -t1 ... -s bench/matters_submit.lua http://127.0.0.1:PORT/ -- DRAFTS STATE
+--   wrk -t1 ... -s bench/form_posts.lua http://127.0.0.1:PORT/ -- POSTS STATE ACCEPTED
 --
--- DRAFTS: one request a line, "path<TAB>cookie<TAB>form body" (a draft's /my/matters/<ref>/send,
--- its applicant's session and CSRF cookies, the form with the CSRF token and a new idempotency
--- key). STATE: a JSON object this script keeps between runs of wrk (warm-up, measured runs,
--- retries): the next line to send and the counts so far. One thread (-t1): it walks the lines.
--- It prints wrk_report.lua's line as usual.
+-- POSTS: one request a line, "path<TAB>cookie<TAB>form body" (e.g. a draft's
+-- /my/matters/<ref>/send, its applicant's session and CSRF cookies, the form with the CSRF token
+-- and a new idempotency key). STATE: a JSON object this script keeps between runs of wrk
+-- (warm-up, measured runs, retries): the next line to send and the counts so far. ACCEPTED: what
+-- the Location of an accepted post's 303 holds ("?sent=1"). One thread (-t1): it walks the
+-- lines. It prints wrk_report.lua's line as usual.
 local folder = debug.getinfo(1, "S").source:sub(2):match("^(.*/)") or "./"
 dofile(folder .. "wrk_report.lua")
 local report = done
 
-local COUNTS = { "sent", "submitted", "refused", "beyond" }
+local COUNTS = { "sent", "accepted", "refused", "beyond" }
 
 local function read_state(path)
-  local state = { next = 1, sent = 0, submitted = 0, refused = 0, beyond = 0 }
+  local state = { next = 1, sent = 0, accepted = 0, refused = 0, beyond = 0 }
   local file = io.open(path, "r")
   if file then
     local text = file:read("*a")
@@ -29,6 +31,7 @@ end
 -- In the thread: the lines not sent yet, each made into its request once, here.
 function init(args)
   state_path = args[2]
+  accepted_mark = args[3]
   first = read_state(state_path).next
   prepared = {}
   local line_number = 0
@@ -42,7 +45,7 @@ function init(args)
       }, body)
     end
   end
-  sent, submitted, refused, beyond = 0, 0, 0, 0
+  sent, accepted, refused, beyond = 0, 0, 0, 0
   verified = false
 end
 
@@ -55,18 +58,18 @@ function request()
   sent = sent + 1
   local next_request = prepared[sent]
   if next_request == nil then
-    -- Out of drafts: the last one again (an idempotent repeat), counted: the run is void.
+    -- Out of lines: the last one again (an idempotent repeat), counted: the run is void.
     beyond = beyond + 1
     next_request = prepared[#prepared]
   end
   return next_request
 end
 
--- A submission answers 303 to the matter's page with ?sent=1; anything else is counted apart.
+-- An accepted post answers 303 to a page whose address holds ACCEPTED; others are counted apart.
 function response(status, headers, body)
   local location = headers["location"] or headers["Location"] or ""
-  if status == 303 and location:find("?sent=1", 1, true) then
-    submitted = submitted + 1
+  if status == 303 and location:find(accepted_mark, 1, true) then
+    accepted = accepted + 1
   else
     refused = refused + 1
   end
@@ -92,7 +95,7 @@ done = function(summary, latency, requests)
   state.next = thread:get("first") + this_run.sent - this_run.beyond
   local file = assert(io.open(path, "w"))
   file:write(string.format(
-    '{"next": %d, "sent": %d, "submitted": %d, "refused": %d, "beyond": %d}\n',
-    state.next, state.sent, state.submitted, state.refused, state.beyond))
+    '{"next": %d, "sent": %d, "accepted": %d, "refused": %d, "beyond": %d}\n',
+    state.next, state.sent, state.accepted, state.refused, state.beyond))
   file:close()
 end

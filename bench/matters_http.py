@@ -22,7 +22,7 @@ e-mail code (`POST /signin/code`, the code read from var/outbox, `POST /signin/c
   idempotency key, the commitment signed instead of the documents), a different draft every
   request: one draft is filed through the app's own screens (start, the four steps, the review)
   and sent by this script as the check; `--drafts` copies of its row (the same answers) are
-  written in bulk, spread over the applicants, and bench/matters_submit.lua walks through them.
+  written in bulk, spread over the applicants, and bench/form_posts.lua walks through them.
   Afterwards the database must hold, for the applicants, as many submitted matters, submission
   events, idempotency records and inbox messages as drafts are gone, and as requests were sent
   less those that found wrk gone when it stopped before the app read their body (logged by the
@@ -37,16 +37,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import email
-import email.policy
 import json
 import os
-import re
 import secrets
 import sys
-import time
 import urllib.parse
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,14 +49,25 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench import http_app  # noqa: E402
 from bench import run as bench  # noqa: E402
-from bench.engines import DEFAULT_POSTGRES_URL, run_on_engines  # noqa: E402
+from bench.engines import run_on_engines  # noqa: E402
+from bench.http_app import (  # noqa: E402
+    BROWSER,
+    PROFILES,
+    Profile,
+    account_ids,
+    client_of,
+    close_engine,
+    database_version,
+    forget_namespace,  # noqa: F401 - bench/matters_parts.py's
+    open_engine,
+    with_engine,
+)
 from bench.matters import BATCH, KIND, fill  # noqa: E402
 
 BENCH_DATABASE = "iph_bench_matters_http"
-SUBMIT_SCRIPT = bench.BENCH_DIR / "matters_submit.lua"
 QUEUE = "/staff/matters"
-BROWSER = {"Accept-Encoding": bench.BROWSER_ENCODING}
 # What tests/matters/test_filing.py files: a change of address of a patent held by an enterprise.
 PATENT_BODY = "201710601862"
 ADDRESS = {
@@ -70,60 +76,15 @@ ADDRESS = {
     "address_after": "北京市海淀区知春路1号 100083",
 }
 ENTERPRISE = {"holder_kind": "enterprise", "credit_code": "91350100M000100Y43"}
-CODE = re.compile(r"\b(\d{6})\b")
-# What the app logs for a request whose client left before its body was read (Litestar).
-CLIENT_GONE = "InternalServerException: 500: client disconnected prematurely"
-PROFILES = {"sqlite": "embedded (SQLite, file stores)", "postgresql": "scale (PostgreSQL, Redis)"}
-# The options a profile's child process is given again.
-CHILD_OPTIONS = ("redis_url", "matters", "drafts", "applicants", "duration", "warmup")
-CHILD_OPTIONS += ("connections", "max_wait", "retries")
+# The options a profile's child process is given again (with the loads').
+CHILD_OPTIONS = ("redis_url", "matters", "drafts", "applicants")
 
 
 # --- people, signed in through the app ----------------------------------------------------------
 
 
-class Visitor:
-    """A browser's cookie jar, signing in with an e-mail code as a person would.
-
-    `client`: an httpx.AsyncClient of the running server (or of the app in-process,
-    bench/matters_parts.py); `outbox`: the app's var/outbox, where the codes are written."""
-
-    def __init__(self, client: httpx.AsyncClient, outbox: Path) -> None:
-        self.client = client
-        self.outbox = outbox
-
-    async def csrf(self) -> str:
-        if "iph_csrf" not in self.client.cookies:
-            await self.client.get("/signin")
-        return self.client.cookies["iph_csrf"]
-
-    async def post(self, path: str, data: dict[str, str], expect: int = 303) -> httpx.Response:
-        response = await self.client.post(path, data={**data, "_csrf_token": await self.csrf()})
-        if response.status_code != expect:
-            sys.exit(f"bench: POST {path} answered {response.status_code}:\n{response.text[:2000]}")
-        return response
-
-    def code_for(self, address: str) -> str:
-        sent = sorted(self.outbox.glob("*.eml"), key=lambda path: path.stat().st_mtime)
-        for path in reversed(sent):
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            if message["To"] == address:
-                return CODE.search(message["Subject"]).group(1)
-        sys.exit(f"bench: no code was sent to {address}")
-
-    async def sign_in(self, address: str) -> None:
-        await self.post("/signin/code", {"email": address, "next": "/account"})
-        await self.post("/signin/code/verify", {"code": self.code_for(address)})
-
-    async def sign_up(self, address: str, name: str) -> None:
-        await self.post("/signup", {"email": address, "display_name": name})
-        await self.post("/signin/code/verify", {"code": self.code_for(address)})
-
-    def cookie(self) -> str:
-        """The Cookie header this browser sends: its session and its CSRF token."""
-        return "; ".join(
-            f"{name}={self.client.cookies[name]}" for name in ("iph_session", "iph_csrf")
-        )
+class Visitor(http_app.Visitor):
+    """A browser signed in through the app (bench/http_app.py), sending its drafts."""
 
     def send_form(self, commitment: str) -> dict[str, str]:
         """The review screen's form: a new idempotency key, the commitment signed."""
@@ -173,29 +134,6 @@ def queue_rows(page: httpx.Response) -> int:
 # --- the database, from this process ------------------------------------------------------------
 
 
-async def open_engine() -> None:
-    from backend.core import database
-    from backend.matters.tables import Matter
-
-    await database.open_engine(Matter._meta.db)
-
-
-async def close_engine() -> None:
-    from backend.core import database
-    from backend.matters.tables import Matter
-
-    await database.close_engine(Matter._meta.db)
-
-
-async def with_engine(work):
-    """`work()` with the app's database open in this process."""
-    await open_engine()
-    try:
-        return await work()
-    finally:
-        await close_engine()
-
-
 async def copy_draft(reference: str, owners: list[int], count: int) -> list[tuple[int, str]]:
     """`count` drafts like this one (its answers, type and outlet), each owner in turn: (owner,
     reference) of each."""
@@ -221,14 +159,6 @@ async def copy_draft(reference: str, owners: list[int], count: int) -> list[tupl
             )
         await Matter.insert(*rows)
     return made
-
-
-async def account_ids(addresses: list[str]) -> list[int]:
-    from backend.auth.tables import Account
-
-    rows = await Account.select(Account.id, Account.email).where(Account.email.is_in(addresses))
-    by_address = {row["email"]: row["id"] for row in rows}
-    return [by_address[address] for address in addresses]
 
 
 async def what_was_stored(owners: list[int]) -> dict[str, int]:
@@ -259,118 +189,7 @@ async def what_was_stored(owners: list[int]) -> dict[str, int]:
     }
 
 
-def postgres_helpers(url: str) -> list[int]:
-    """The PostgreSQL backends serving the app's database, and the Redis server: their CPU is
-    the database's, counted apart from the other processes' (bench/run.py's CpuMeter)."""
-    import asyncpg
-
-    database = urllib.parse.urlsplit(url).path.lstrip("/")
-
-    async def backends() -> list[int]:
-        connection = await asyncpg.connect(url)
-        try:
-            rows = await connection.fetch(
-                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
-                database,
-            )
-        finally:
-            await connection.close()
-        return [row["pid"] for row in rows]
-
-    def command_of(comm: Path) -> str:
-        try:
-            return comm.read_text().strip()
-        except OSError:  # ended meanwhile
-            return ""
-
-    comms = Path("/proc").glob("[0-9]*/comm")
-    redis = [int(comm.parent.name) for comm in comms if command_of(comm) == "redis-server"]
-    return asyncio.run(backends()) + redis
-
-
-def database_version(engine: str) -> str:
-    if engine == "sqlite":
-        import sqlite3
-
-        return sqlite3.sqlite_version
-    import asyncpg
-
-    async def version() -> str:
-        connection = await asyncpg.connect(os.environ["IPH_DATABASE_URL"])
-        try:
-            return await connection.fetchval("SHOW server_version")
-        finally:
-            await connection.close()
-
-    return asyncio.run(version())
-
-
-async def forget_namespace(redis_url: str, namespace: str) -> None:
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(redis_url)
-    for pattern in (f"{namespace}*", f"saq:*{namespace}*"):
-        async for key in client.scan_iter(match=pattern):
-            await client.delete(key)
-    await client.aclose()
-
-
 # --- one profile (the child process) ------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class Profile:
-    """One profile's run, in its child process (bench/engines.py gives the database)."""
-
-    engine: str
-    var_dir: Path
-    settings: bench.LoadPlan
-    extra: dict[str, str]  # the app's settings beyond bench/run.py's
-    helpers: Callable[[], list[int]] | None  # the database's processes (scale profile)
-    redis_namespace: str = ""
-
-    @classmethod
-    def of_child(cls, args: argparse.Namespace) -> Profile:
-        database_url = os.environ["IPH_DATABASE_URL"]
-        extra, namespace = {"IPH_DATABASE_URL": database_url}, ""
-        if args.child == "postgresql":
-            if not bench.redis_reachable(args.redis_url):
-                sys.exit(f"bench: Redis at {args.redis_url} does not answer")
-            namespace = f"iph-bench-matters-{os.getpid()}"
-            extra |= {"IPH_REDIS_URL": args.redis_url, "IPH_STORE_NAMESPACE": namespace}
-        wrk = bench.ensure_wrk()
-        settings = bench.LoadPlan(
-            wrk,
-            bench.cpu_plan(),
-            args.duration,
-            args.warmup,
-            args.connections,
-            args.max_wait,
-            args.retries,
-        )
-        helpers = (lambda: postgres_helpers(database_url)) if namespace else None
-        var_dir = Path(os.environ["IPH_VAR_DIR"])
-        return cls(args.child, var_dir, settings, extra, helpers, namespace)
-
-    @property
-    def outbox(self) -> Path:
-        return self.var_dir / "outbox"
-
-    def server(self, name: str, target: str, **extra: str) -> bench.Server:
-        log_dir = self.var_dir / "logs"
-        log_dir.mkdir(exist_ok=True)
-        return bench.Server(
-            name, target, bench.app_env(self.var_dir, **extra), self.settings.plan, log_dir
-        )
-
-    def measure(self, server: bench.Server, target: str, path: str, **options) -> bench.Load:
-        return bench.measure(
-            self.settings, server, "main", target, path, helper_pids=self.helpers, **options
-        )
-
-
-def client_of(server: bench.Server) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=server.url(""), timeout=30)
 
 
 async def sign_in_the_office(server: bench.Server, outbox: Path) -> dict[str, tuple[str, int]]:
@@ -419,20 +238,15 @@ def measure_sending(
 ) -> tuple[bench.Load, dict]:
     """wrk through the drafts; then what wrk sent and what the database holds more."""
     drafts_file = profile.var_dir / "drafts.tsv"
-    state_file = profile.var_dir / "drafts-state.json"
     owners, before = asyncio.run(prepare_drafts(server, profile.outbox, args, drafts_file))
     request = (
         "`POST /my/matters/<reference>/send` (a new draft and idempotency key each, "
         f"{len(owners)} applicants' sessions)"
     )
-    arguments = [str(drafts_file), str(state_file)]
-    load = profile.measure(
-        server, "send", "/", request=request, script=SUBMIT_SCRIPT, script_args=arguments
+    load, sent = http_app.measure_form_posts(
+        profile, server, "send", request, drafts_file, accepted="?sent=1"
     )
-    time.sleep(2)  # the requests in flight when wrk stopped
     after = asyncio.run(with_engine(lambda: what_was_stored(owners)))
-    sent = json.loads(state_file.read_text())
-    sent["gone"] = server.count_log_lines(CLIENT_GONE)
     return load, {
         "drafts": args.drafts + 1,
         "wrk_sent": sent,
@@ -441,15 +255,14 @@ def measure_sending(
 
 
 def run_profile(args: argparse.Namespace) -> dict:
-    profile = Profile.of_child(args)
+    profile = Profile.of_child(args, "matters")
     loadavg = {"start": os.getloadavg()}
     bench.setup_database(profile.var_dir, **profile.extra)
     bench.log(f"{profile.engine}: writing {args.matters:,} matters (bench/matters.py's fill)")
     filled = asyncio.run(with_engine(lambda: fill(args.matters)))
-    with profile.server("plain", "bench.plain_app:app") as server:
-        loads = [bench.measure(profile.settings, server, "main", "plain", "/")]
+    loads = [profile.measure_plain()]
     try:
-        with profile.server("app", "backend.app:app", **profile.extra) as server:
+        with profile.app_server() as server:
             office = asyncio.run(sign_in_the_office(server, profile.outbox))
             for role, (cookie, _rows) in office.items():
                 headers = {**BROWSER, "Cookie": cookie}
@@ -462,8 +275,7 @@ def run_profile(args: argparse.Namespace) -> dict:
             load, sending = measure_sending(profile, server, args)
             loads.append(load)
     finally:
-        if profile.redis_namespace:
-            asyncio.run(forget_namespace(args.redis_url, profile.redis_namespace))
+        profile.forget_namespace(args.redis_url)
     loadavg["end"] = os.getloadavg()
     return {
         "engine": profile.engine,
@@ -499,52 +311,23 @@ def check_counts(result: dict) -> list[str]:
         problems.append(
             f"{made:,} submitted and {sent['gone']} left unread for {sent['sent'] + 1:,} sent"
         )
-    if made < sent["submitted"] + 1:
-        problems.append(f"{made:,} submitted for {sent['submitted'] + 1:,} answered")
+    if made < sent["accepted"] + 1:
+        problems.append(f"{made:,} submitted for {sent['accepted'] + 1:,} answered")
     return problems
 
 
 def markdown(figures: dict[str, dict], info: dict[str, str], args: argparse.Namespace) -> str:
-    versions = ", ".join(f"{name} {result['database']}" for name, result in figures.items())
-    plan = bench.cpu_plan()
-    lines = [
-        f"Measured {info['date']}: {info['cpu']}, {info['nproc']} cores, Linux {info['kernel']}; "
-        f"Python {info['python']}, Litestar {info['litestar']}, uvicorn {info['uvicorn']}, "
-        f"wrk {info['wrk']}; {versions}. One uvicorn worker, {plan.note}; wrk 1 thread, "
-        f"{args.connections} connections, {args.duration} s after a {args.warmup} s warm-up; "
-        f"{args.applicants} applicants.",
-        "",
-    ]
+    lines = [f"{http_app.machine_line(info, figures, args)} {args.applicants} applicants.", ""]
     for engine, result in figures.items():
-        profile = PROFILES[engine]
         loads = [bench.Load(**load) for load in result["loads"]]
-        plain = loads[0].rps
         filled = result["matters"]
-        start, end = result["loadavg"]["start"], result["loadavg"]["end"]
         lines += [
-            f"**{profile}**: {filled['busiest_count']:,} of the {args.matters:,} matters at the "
-            f"staff member's window ({len(filled['outlets'])} windows), written in "
-            f"{filled['load_s']:.0f} s; load average {start[0]:.1f} / {start[1]:.1f} / "
-            f"{start[2]:.1f} at the start, {end[0]:.1f} / {end[1]:.1f} / {end[2]:.1f} at the end",
+            f"**{PROFILES[engine]}**: {filled['busiest_count']:,} of the {args.matters:,} matters "
+            f"at the staff member's window ({len(filled['outlets'])} windows), written in "
+            f"{filled['load_s']:.0f} s; {http_app.loadavg_note(result['loadavg'])}",
             "",
-            "| target | request | req/s | p50 ms | p99 ms | vs plain | server CPU µs/req "
-            "| database CPU µs/req | server / database / other CPU | p99 < 50 ms |",
-            "|---|---|--:|--:|--:|--:|--:|--:|--:|---|",
+            *http_app.load_rows(loads),
         ]
-        for load in loads:
-            budget = (
-                "" if load.target == "plain" else bench.verdict(load.p99_ms < bench.P99_BUDGET_MS)
-            )
-            if load.bad:
-                budget += f" ({load.bad} failed requests!)"
-            database = bench.fmt_int(load.helper_cpu_us) if load.helper_cores else "–"
-            lines.append(
-                f"| {load.target} | {load.request} | {bench.fmt_int(load.rps)} | "
-                f"{bench.fmt_ms(load.p50_ms)} | {bench.fmt_ms(load.p99_ms)} | "
-                f"{bench.fmt_ratio(load.rps / plain)} | {bench.fmt_int(load.server_cpu_us)} | "
-                f"{database} | {load.server_cores:.2f} / {load.helper_cores:.2f} / "
-                f"{load.other_cores:.2f} | {budget} |"
-            )
         sent, stored = result["wrk_sent"], result["stored"]
         problems = check_counts(result)
         lines += [
@@ -552,7 +335,7 @@ def markdown(figures: dict[str, dict], info: dict[str, str], args: argparse.Name
             f"Queue page rows shown: staff {result['rows_shown']['staff']}, supervisor "
             f"{result['rows_shown']['supervisor']}. Sending: {result['drafts']:,} drafts "
             f"prepared; wrk sent {sent['sent']:,} (warm-ups and every run included) and the "
-            f"script 1 (the check); {sent['submitted']:,} answered 303 to `?sent=1` before wrk "
+            f"script 1 (the check); {sent['accepted']:,} answered 303 to `?sent=1` before wrk "
             f"stopped, {sent['refused']} answered otherwise, the rest were in flight when wrk "
             f"stopped, of which {sent['gone']} found wrk gone before the app read their body "
             f"(logged: client disconnected prematurely; nothing stored). The database holds "
@@ -571,26 +354,16 @@ def markdown(figures: dict[str, dict], info: dict[str, str], args: argparse.Name
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engines", nargs="+", default=["sqlite", "postgresql"])
-    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
-    parser.add_argument(
-        "--redis-url", default=os.environ.get("IPH_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    )
+    http_app.add_load_options(parser)
     parser.add_argument("--matters", type=int, default=100_000)
     parser.add_argument("--drafts", type=int, default=20_000, help="drafts for wrk to send")
     parser.add_argument("--applicants", type=int, default=8, help="who the drafts are spread over")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per load (10)")
-    parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds per load (2)")
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--max-wait", type=float, default=180)
-    parser.add_argument("--retries", type=int, default=2)
-    parser.add_argument("--child", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_profile(args)))
         return
     info = bench.machine_info(bench.ensure_wrk())
-    options = [f"--{name.replace('_', '-')}={getattr(args, name)}" for name in CHILD_OPTIONS]
+    options = http_app.child_options(args, CHILD_OPTIONS)
     figures = run_on_engines(__file__, args.engines, options, args.postgres_url, BENCH_DATABASE)
     print(markdown(figures, info, args))
 
