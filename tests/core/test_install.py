@@ -25,6 +25,7 @@ pytestmark = pytest.mark.install
 TEST_AND_LINT_TOOLS = {
     "pytest",
     "pytest-asyncio",
+    "pytest-xdist",
     "hypothesis",
     "playwright",
     "axe-playwright-python",
