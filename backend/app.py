@@ -162,7 +162,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             scheduler.every(job.every.total_seconds(), job.name, job.run)
 
     async def start() -> None:
-        await database.open_engine(engine)
+        await database.open_engine(engine, statement_seconds=database.REQUEST_STATEMENT_SECONDS)
         await scheduler.start()
         # Objects made at start-up live as long as the process: keep them out of the
         # collector's full passes, which otherwise pause the server for ~100 ms (bench/).

@@ -13,7 +13,7 @@ from typing import Any
 import aiosqlite
 import asyncpg
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 from piccolo.table import Table
@@ -21,6 +21,15 @@ from piccolo.table import Table
 from backend.settings import Settings
 
 READY_TIMEOUT_SECONDS = 3.0
+# PostgreSQL that does not answer must not hold a request (docs/decisions/scale-faults.md):
+# connecting gives up after CONNECT_TIMEOUT_SECONDS (a server that is down refuses at once; one
+# behind a dead link or frozen never answers), a request waits at most POOL_WAIT_SECONDS for a
+# pooled connection, and in the web processes a statement at most REQUEST_STATEMENT_SECONDS
+# (their statements take milliseconds, bench/RECORDS.md). Commands and the job worker run
+# statements without a limit: an import or a migration may take minutes.
+CONNECT_TIMEOUT_SECONDS = 1.0
+POOL_WAIT_SECONDS = 5.0
+REQUEST_STATEMENT_SECONDS = 5.0
 # Read connections per process (EmbeddedEngine). Two serve no more requests than one (the
 # Python around each read is the cost), but a slow read then holds up no other: with one, a
 # 200 ms read held every short read behind it for 190 ms; with two, 4 ms
@@ -326,12 +335,72 @@ async def read_by_key(table: type[Table], sql: str, *args: Any) -> list[dict[str
     return await table.raw(sql, *args)
 
 
+class ScaleTransaction(PostgresTransaction):
+    """Piccolo's transaction, which always gives its connection back to the pool.
+
+    Piccolo's rolls back on an error and only then releases: when the error was the connection
+    dying (PostgreSQL restarted), the rollback fails too, the pool never gets the connection
+    back, and after max_size such errors every request waits for a connection forever.
+    """
+
+    engine: ScaleEngine
+
+    async def get_connection(self) -> asyncpg.Connection:
+        if self.engine.pool:
+            return await self.engine.pool.acquire(timeout=POOL_WAIT_SECONDS)
+        return await self.engine.get_new_connection()
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self._roll_back_unless_lost()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            if self.engine.pool:
+                await self.engine.pool.release(self.connection)
+            else:
+                await self.connection.close()
+        return exception is None
+
+    async def _roll_back_unless_lost(self) -> None:
+        try:
+            await self.rollback()
+        except Exception as error:
+            # Mostly the connection is gone, and its transaction with it. Either way the error
+            # that ended the transaction is the one to raise; the pool rolls back (or drops) a
+            # connection given back in a transaction.
+            logger.warning("rollback failed: %s: %s", type(error).__name__, error)
+
+
+class ScaleEngine(PostgresEngine):
+    """Piccolo's PostgresEngine with a bounded wait for a pooled connection and transactions
+    that give their connection back whatever happens (ScaleTransaction)."""
+
+    def transaction(self, allow_nested: bool = True) -> ScaleTransaction:
+        return ScaleTransaction(engine=self, allow_nested=allow_nested)
+
+    async def _run_in_pool(self, query: str, args: list[Any] | None = None):
+        if not self.pool:
+            raise ValueError("A pool isn't currently running.")
+        async with self.pool.acquire(timeout=POOL_WAIT_SECONDS) as connection:
+            return await connection.fetch(query, *(args or []))
+
+
 def engine_for(settings: Settings) -> Engine:
     if settings.uses_postgres:
         # JIT off: compiling costs ~20 ms whenever a plan's estimated cost passes
         # jit_above_cost (a long search query's can, search.py), to save microseconds.
-        return PostgresEngine(
-            config={"dsn": settings.database_url, "server_settings": {"jit": "off"}},
+        return ScaleEngine(
+            config={
+                "dsn": settings.database_url,
+                "server_settings": {"jit": "off"},
+                "timeout": CONNECT_TIMEOUT_SECONDS,
+            },
             log_queries=False,
         )
     path = settings.sqlite_path
@@ -341,20 +410,26 @@ def engine_for(settings: Settings) -> Engine:
     return EmbeddedEngine(path=str(path), timeout=30)
 
 
-async def open_engine(engine: Engine) -> None:
+async def open_engine(engine: Engine, statement_seconds: float | None = None) -> None:
     """Start the connection pool (PostgreSQL) or switch the file to WAL mode and keep read
-    connections (SQLite).
+    connections (SQLite). `statement_seconds` bounds each PostgreSQL statement (the web
+    processes'; asyncpg's command_timeout).
 
-    A database that is down must not stop the process: /readyz reports it, and queries (which
-    open their own connections while there is no pool; SQLite's read connections open when
-    first used) work again once it is back.
+    A database that is down must not stop the process: /readyz reports it, and queries work
+    again once it is back. The pool starts with no connection (min_size 0), so it exists
+    whether PostgreSQL answers or not; it connects when a query needs one, and replaces a
+    connection that died (PostgreSQL restarted) when it is next taken. SQLite's read
+    connections open when first used.
     """
     if isinstance(engine, EmbeddedEngine):
         engine.start_reads()
     try:
         if isinstance(engine, PostgresEngine):
             await engine.start_connection_pool(
-                min_size=1, max_size=10, reset=_session_state_is_never_changed
+                min_size=0,
+                max_size=10,
+                reset=_session_state_is_never_changed,
+                command_timeout=statement_seconds,
             )
         elif isinstance(engine, SQLiteEngine):
             await engine.run_ddl("PRAGMA journal_mode=WAL")

@@ -19,6 +19,7 @@ a miss (or a request it cannot key, such as a number typed in another form) goes
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import timedelta
@@ -31,6 +32,7 @@ from msgspec.msgpack import decode as decode_msgpack
 
 from backend.core import i18n
 from backend.core.compression import encoding_for
+from backend.core.errors import OUTAGES
 
 PAGE_CACHE_STORE = "response_cache"  # Litestar's ResponseCacheConfig default store name
 PAGE_LIFETIME_SECONDS = 3600
@@ -146,10 +148,14 @@ class PageStore(Store):
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
         if key.startswith(UNCACHEABLE) or key == _missed_at_the_door.get():
             return None
-        return await self.store.get(key, renew_for)
+        try:
+            return await self.store.get(key, renew_for)
+        except OUTAGES:  # Redis away: the page is rendered (and /readyz says so)
+            return None
 
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None):
-        await self.store.set(key, value, expires_in)
+        with contextlib.suppress(*OUTAGES):  # not kept this time: rendered again next time
+            await self.store.set(key, value, expires_in)
 
     async def delete(self, key: str) -> None:
         await self.store.delete(key)

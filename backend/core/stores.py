@@ -13,10 +13,17 @@ from litestar.stores.base import StorageObject, Store
 from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
+from redis.asyncio import ConnectionPool, Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from backend.settings import Settings
 
 READY_TIMEOUT_SECONDS = 3.0
+# Redis that does not answer must not hold a request (docs/decisions/scale-faults.md): a
+# connection gives up after CONNECT_TIMEOUT_SECONDS, a command after COMMAND_TIMEOUT_SECONDS
+# (they take well under a millisecond; the margin is for a loaded event loop).
+CONNECT_TIMEOUT_SECONDS = 1.0
+COMMAND_TIMEOUT_SECONDS = 2.0
 
 
 class LocalFileStore(FileStore):
@@ -39,7 +46,11 @@ class LocalFileStore(FileStore):
 def store_registry_for(settings: Settings) -> StoreRegistry:
     """Every named store ("sessions", "rate_limit", …) is its own Redis namespace or folder."""
     if settings.redis_url:
-        root = RedisStore.with_client(url=settings.redis_url, namespace=settings.store_namespace)
+        root = RedisStore(
+            redis=redis_client(settings.redis_url),
+            namespace=settings.store_namespace,
+            handle_client_shutdown=True,
+        )
         return StoreRegistry(default_factory=root.with_namespace)
 
     def file_store(name: str) -> FileStore:
@@ -48,6 +59,23 @@ def store_registry_for(settings: Settings) -> StoreRegistry:
         return LocalFileStore(path)
 
     return StoreRegistry(default_factory=file_store)
+
+
+def redis_client(url: str) -> Redis:
+    """The stores' client (RedisStore.with_client's, with timeouts).
+
+    A pooled connection that Redis closed (it restarted) fails once on its next command: that
+    command is sent again on a new connection (retry_on_error), so nobody sees the error once
+    Redis is back. A timeout is not retried: Redis did get the command.
+    """
+    pool = ConnectionPool.from_url(
+        url,
+        decode_responses=False,
+        socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        socket_timeout=COMMAND_TIMEOUT_SECONDS,
+        retry_on_error=[RedisConnectionError],
+    )
+    return Redis(connection_pool=pool)
 
 
 async def store_problem(store: Store) -> str | None:

@@ -24,7 +24,9 @@ function show(box, text) {
 }
 
 async function signIn(box, mediation, signal) {
-  const { data: options } = await postJSON("/auth/passkeys/sign-in/options");
+  const { ok: started, data: options } = await postJSON("/auth/passkeys/sign-in/options");
+  // Refused (the service is temporarily unavailable, too many requests): say why.
+  if (!started) return show(box, options.detail || "");
   const credential = await navigator.credentials.get({
     publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey),
     mediation,
@@ -36,7 +38,7 @@ async function signIn(box, mediation, signal) {
     next: box.dataset.next || "/account",
   });
   if (ok) window.location.assign(data.redirect);
-  else show(box, data.message || "");
+  else show(box, data.message || data.detail || "");
 }
 
 async function setUpSignIn(box) {
