@@ -60,6 +60,7 @@ from backend.notifications.email import mail_sender_for
 from backend.notifications.push import PushSender, vapid_private_key
 from backend.notifications.service import Notifier
 from backend.outlets.domain import DOMAIN as OUTLETS
+from backend.reviews import published as reviews_published
 from backend.reviews.domain import DOMAIN as REVIEWS
 from backend.settings import Settings
 from backend.shell.domain import DOMAIN as SHELL
@@ -84,9 +85,9 @@ DOMAINS = (
 )
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
-# Public pages served from the page cache (their routes say `cache=`): record pages and GI
-# products' pages.
-CACHED_PAGE_PREFIXES = ("/records/", "/gi/")
+# Public pages served from the page cache (their routes say `cache=`): record pages, GI
+# products' pages and the reviews' disclosure.
+CACHED_PAGE_PREFIXES = ("/records/", "/gi/", "/disclosure")
 # File stores whose expired entries the scheduler purges (Redis expires keys itself).
 FILE_STORES = ("sessions", "rate_limit", "challenges", "codes", page_cache.PAGE_CACHE_STORE)
 
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     registry = stores.store_registry_for(settings)
     page_store = page_cache.PageStore(registry.get(page_cache.PAGE_CACHE_STORE))
     registry.register(page_cache.PAGE_CACHE_STORE, page_store, allow_override=True)
+    reviews_published.keep_in(page_store)  # forgotten when a review figure moves
     if not settings.redis_url:
         scheduler.every(
             600, "purge-expired-sessions", lambda: stores.purge_expired(registry, FILE_STORES)

@@ -20,6 +20,7 @@ a miss (or a request it cannot key, such as a number typed in another form) goes
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import timedelta
@@ -27,6 +28,8 @@ from itertools import product
 
 from litestar.connection import ASGIConnection
 from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 from msgspec.msgpack import decode as decode_msgpack
 
@@ -101,8 +104,27 @@ async def forget(store: Store, paths: Iterable[str]) -> None:
     if len(paths) > FORGET_ONE_BY_ONE_UP_TO:
         await store.delete_all()
         return
-    for key in keys_of(paths):
-        await store.delete(key)
+    await _delete(store, keys_of(paths))
+
+
+async def _delete(store: Store, keys: list[str]) -> None:
+    """The keys dropped in one go: one DEL in Redis, unlinks on the event loop for files.
+
+    A page has 18 keys (locales, elder mode, encodings); deleted one by one through the store,
+    each is a Redis round trip or a worker thread's unlink, ~100 µs of CPU apiece: 1.8 ms for
+    Redis and 2.2 ms for files a page forgotten, more than a rating's whole budget (bench/).
+    Unlinking a few files that are mostly absent takes microseconds, as the reads do
+    (stores.LocalFileStore)."""
+    inner = store.store if isinstance(store, PageStore) else store
+    if isinstance(inner, RedisStore):
+        await inner._redis.delete(*(inner._make_key(key) for key in keys))
+    elif isinstance(inner, FileStore):
+        for key in keys:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(os.fspath(inner._path_from_key(key)))
+    else:
+        for key in keys:
+            await store.delete(key)
 
 
 def front_door(app: ASGIApp, store: Store, prefixes: tuple[str, ...]) -> ASGIApp:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, Response, get
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -19,10 +20,12 @@ from litestar.response import Template
 
 from backend.auth.guards import role_in
 from backend.auth.tables import Account
+from backend.core import page_cache
 from backend.core.htmx import VARY_ON_HTMX, wants_fragment
-from backend.reviews import disclosure, figure_views, figures_csv
+from backend.reviews import disclosure, figure_views, figures, figures_csv, published
 from backend.reviews import figure_pages as pages
 from backend.reviews.figure_views import Chosen
+from backend.reviews.figures import Filters
 
 PRIVATE = {"Cache-Control": "private, no-store"}
 # Public, but counted afresh as reviews arrive: a browser asks again every time.
@@ -65,10 +68,27 @@ class SupervisorController(Controller):
         )
 
 
+def _disclosure_key(request: Request) -> str:
+    """One entry a page of cases: the first under /disclosure itself, which writes forget
+    (published.py); the others keep theirs for their short lifetime."""
+    try:
+        page = _page(int(request.query_params.get("page") or 1))
+    except ValueError:
+        page = 1
+    path = published.DISCLOSURE_PATH if page == 1 else f"{published.DISCLOSURE_PATH}?page={page}"
+    return page_cache.key_for(request, path)
+
+
 class DisclosureController(Controller):
     path = "/disclosure"
 
-    @get("/", name="disclosure")
+    @get(
+        "/",
+        name="disclosure",
+        cache=published.LIFETIME_SECONDS,
+        cache_key_builder=_disclosure_key,
+        media_type=MediaType.HTML,  # else Litestar guesses it from the file name on every miss
+    )
     async def disclosure(self, request: Request, page: FromQuery[int] = 1) -> Template:
         page = _page(page)
         counted = await disclosure.published()
@@ -86,8 +106,10 @@ class DisclosureController(Controller):
         name = (await figure_views.outlet_names([outlet_id])).get(outlet_id)
         if name is None:
             raise NotFoundException
-        counted = await disclosure.published()
-        summary = pages.outlet_summary(outlet_id, name, counted.of_outlet(outlet_id))
+        counted = await figures.totals(Filters(outlet_id=outlet_id))
+        summary = pages.outlet_summary(
+            outlet_id, name, msgspec.structs.replace(counted, key=outlet_id)
+        )
         if wants_fragment(request):
             fragment = "reviews/_outlet_summary.html"
             return Template(fragment, context=summary, headers=_varying(PUBLIC))

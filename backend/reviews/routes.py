@@ -110,6 +110,7 @@ class RateController(Controller):
                 str(form.get("idempotency_key") or ""),
                 clocks_of(request),
                 request.app.state.auth.clock(),
+                target=target,
             )
         except service.AlreadyRated:
             return _page("reviews/already_rated.html", {}, 409)

@@ -81,6 +81,8 @@ class Target(msgspec.Struct, frozen=True, kw_only=True):
     desk: str
     anonymous_allowed: bool
     signed_in_only: bool
+    event_id: int | None = None  # None: each rating makes its own event (a desk, online)
+    month: str = ""  # the event's, for its tallies
 
 
 def new_token() -> str:
@@ -121,6 +123,39 @@ async def record_event(
     """A service given, open to one rating: its token. Call inside the caller's transaction
     when the service ends (a matter's last step), so that the event and its end are one."""
     token = token or new_token()
+    event_id = await _insert_event(
+        kind,
+        channel,
+        token,
+        outcome=outcome,
+        subject=subject,
+        matter_code=matter_code,
+        outlet_id=outlet_id,
+        desk=desk,
+        account_id=account_id,
+        staff_id=staff_id,
+        expires_at=expires_at,
+        at=_now(now),
+    )
+    await tallies.added(event_id)
+    return token
+
+
+async def _insert_event(
+    kind: ServiceEvent.Kind,
+    channel: Channel,
+    token: str,
+    *,
+    outcome: str,
+    subject: str,
+    matter_code: str = "",
+    outlet_id: int | None,
+    desk: str,
+    account_id: int | None = None,
+    staff_id: int | None = None,
+    expires_at: dt.datetime | None = None,
+    at: dt.datetime,
+) -> int:
     rows = await ServiceEvent.insert(
         ServiceEvent(
             token=token,
@@ -133,13 +168,12 @@ async def record_event(
             desk=desk,
             account_id=account_id,
             staff_id=staff_id,
-            occurred_at=_now(now),
-            month=month_of(_now(now)),
+            occurred_at=at,
+            month=month_of(at),
             expires_at=expires_at,
         )
     ).returning(ServiceEvent.id)
-    await tallies.added(rows[0]["id"])
-    return token
+    return rows[0]["id"]
 
 
 async def matter_ended(
@@ -259,6 +293,8 @@ async def target_of(
         desk=event["desk"],
         anonymous_allowed=not owned,
         signed_in_only=owned,
+        event_id=event["id"],
+        month=event["month"],
     )
 
 
@@ -279,20 +315,29 @@ async def submit_review(
     key: str,
     clocks: Clocks,
     now: dt.datetime | None = None,
+    target: Target | None = None,
 ) -> tuple[int, bool]:
     """(the review's id, whether this was a repeat of a submission already made). Raises what
-    target_of raises, AlreadyRated for a second review of the event, idempotency.KeyReused."""
+    target_of raises, AlreadyRated for a second review of the event, idempotency.KeyReused.
+    `target`: what target_of answered the caller for this token and person just now (the
+    rating page's send), not read again."""
     at = _now(now)
     payload = {"token": token, "form": msgspec.to_builtins(form)}
     owner = f"account:{account_id}" if account_id else f"anonymous:{token}"
 
     async def write() -> dict[str, int]:
-        target = await target_of(token, account_id, at)
-        event_id = await _event_to_rate(target, account_id, at)
-        async with tallies.recounted(event_id):
-            review_id = await _store_review(event_id, target, account_id, form, at)
-            if rules.grade_of(form.level) == Grade.bad:
-                await _open_case(review_id, at, clocks)
+        # A second review of the event, however it got here, meets review.event's uniqueness.
+        rated = target or await target_of(token, account_id, at)
+        new_event = rated.event_id is None
+        event_id, month = (
+            await _event_of_rating(rated, at) if new_event else (rated.event_id, rated.month)
+        )
+        review_id = await _store_review(event_id, rated, account_id, form, at)
+        grade = rules.grade_of(form.level)
+        if grade == Grade.bad:
+            await _open_case(review_id, at, clocks)
+        place = (month, rated.outlet_id, rated.channel, rated.matter_code)
+        await tallies.rated(place, grade, new_event)
         return {"review": review_id}
 
     try:
@@ -316,22 +361,20 @@ async def _review_of_token(token: str) -> int:
     return row["id"] if row else 0
 
 
-async def _event_to_rate(target: Target, account_id: int | None, at: dt.datetime) -> int:
-    if target.kind in (ServiceEvent.Kind.desk, ServiceEvent.Kind.online):
-        # Each rating from a desk's code or an online service's link is its own service event.
-        token = await record_event(
-            ServiceEvent.Kind(target.kind),
-            target.channel,
-            outcome=target.outcome,
-            subject=target.subject,
-            outlet_id=target.outlet_id,
-            desk=target.desk,
-            now=at,
-        )
-    else:
-        token = target.token
-    row = await ServiceEvent.select(ServiceEvent.id).where(ServiceEvent.token == token).first()
-    return row["id"]
+async def _event_of_rating(target: Target, at: dt.datetime) -> tuple[int, str]:
+    """Each rating from a desk's code or an online service's link is its own service event:
+    (its id, its month), counted in the tallies with its review (tallies.rated)."""
+    event_id = await _insert_event(
+        ServiceEvent.Kind(target.kind),
+        target.channel,
+        new_token(),
+        outcome=target.outcome,
+        subject=target.subject,
+        outlet_id=target.outlet_id,
+        desk=target.desk,
+        at=at,
+    )
+    return event_id, month_of(at)
 
 
 async def _store_review(

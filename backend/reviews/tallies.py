@@ -1,14 +1,20 @@
 """The running tallies of the figures: one row of counts per month, outlet, channel and matter
 type, and one per outlet, channel and matter type for all months (month '*').
 
-Every write that may move a figure (an event recorded, a review stored with its case, a case's
-step, an appeal's decision) runs inside `recounted(event_id)`, in its own transaction: the
+Every write that may move a figure (an event recorded, a case's step, an appeal's decision)
+runs inside `recounted(event_id)`, in its own transaction: the
 event's contribution to every count is read before and after the write, from the raw tables
 (one event: a few indexed rows), and the difference is added to its two tally rows. So the
 tallies are the raw counts by construction, whatever a write changes, and no rule of which
 write moves which figure is written twice. On PostgreSQL the event's row is locked first, so two
 writes about one event (a reply and an appeal's decision) take turns and each sees the other's
 result; SQLite's writes take turns already (one writing connection, IMMEDIATE transactions).
+
+A review stored is the exception, being the one write a second of which about the same event
+cannot happen (review.event is unique; its case opens with it): `rated` adds its known change
+(one counted, one of its grade, one unrated fewer or one event more) with no read, nor lock,
+since it is the commonest write and the one a person waits for (bench/README.md "Reviews over
+HTTP").
 
 `rebuild()` counts them all again from the raw tables (`litestar iph reviews-retally`, for a
 database whose events came before the tallies, or after a repair by hand).
@@ -23,6 +29,7 @@ from typing import Any
 from piccolo.engine.postgres import PostgresEngine
 
 from backend.core.database import write_transaction
+from backend.reviews import published
 from backend.reviews.figures import ALL_MONTHS, COUNTS_SQL, FIELDS, FROM_SQL
 from backend.reviews.tables import ReviewTally, ServiceEvent
 
@@ -64,12 +71,24 @@ async def recounted(event_id: int) -> AsyncIterator[None]:
     change = [now - then for now, then in zip(after, before, strict=True)]
     if place and any(change):
         await _add(place, change)
+    await published.shown_changed()  # a figure, or the cases put right (a step)
 
 
 async def added(event_id: int) -> None:
     """A new event, just inserted in this transaction: nobody else sees it yet."""
     place, counts = await _contribution(event_id)
     await _add(place, counts)
+    await published.shown_changed()
+
+
+async def rated(place: tuple[Any, ...], grade: str, new_event: bool) -> None:
+    """A review just stored, in this transaction, of an event that had none (its case, if
+    bad, just opened: nothing replied or rated yet, no appeal), or of an event made with it (a
+    desk's code, an online service): one upsert, the change known without reading it. The
+    hypothesis test (tests/reviews/test_tallies.py) holds it to a recount like the others."""
+    moved = {"counted": 1, grade: 1} | ({"events": 1} if new_event else {"unrated": -1})
+    await _add(place, [moved.get(name, 0) for name in FIELDS])
+    await published.shown_changed()
 
 
 async def _add(place: tuple[Any, ...], change: list[int]) -> None:
@@ -109,4 +128,5 @@ async def rebuild() -> int:
         tallies = list(summed.values())
         for first in range(0, len(tallies), _BATCH):
             await ReviewTally.insert(*tallies[first : first + _BATCH])
+    await published.shown_changed()
     return len(summed)

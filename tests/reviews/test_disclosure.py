@@ -1,8 +1,8 @@
 """The public disclosure over HTTP (/disclosure, no sign-in): the figures per outlet and per
 matter type equal counts made here over the seeded reviews; they move as soon as a review
-arrives or an appeal is decided; each outlet's page pulls in its own summary; the cases put
-right show what was done and the answer, and nothing of who rated, what they wrote or who in
-the office acted (both profiles)."""
+arrives or an appeal is decided, though the page is kept in the page cache between; each
+outlet's page pulls in its own summary; the cases put right show what was done and the answer,
+and nothing of who rated, what they wrote or who in the office acted (both profiles)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import secrets
 
 import pytest
 
+from backend.core import page_cache
 from backend.reviews import service
 from backend.reviews.disclosure import without_personal_data
 from backend.reviews.rules import Clocks, Level, ReviewForm
@@ -69,6 +70,36 @@ async def test_the_figures_move_as_reviews_arrive_and_appeals_are_decided(
         a_before["appeals_upheld"][0] + 1,
         a_before["appeals_upheld"][1] + 1,
     )
+
+
+async def test_the_disclosure_is_kept_in_the_page_cache_until_a_rating_moves_a_figure(
+    seeded: Seeded, client, app
+) -> None:
+    store = app.stores.get(page_cache.PAGE_CACHE_STORE)
+    outlet = str(seeded.outlets["a"])
+
+    async def kept() -> list[str]:
+        return [key for key in page_cache.keys_of(["/disclosure"]) if await store.exists(key)]
+
+    await client.get("/disclosure")
+    cached = await kept()
+    before = FigureCells((await client.get("/disclosure")).text).tables["disclosure-outlets"]
+    reviewer = await an_account()
+    reference = secrets.token_hex(6).upper()
+    await service.matter_ended(reference, seeded.matters["m1"], seeded.outlets["a"], reviewer, "x")
+    await service.submit_review(
+        reference, reviewer, ReviewForm(level=Level.satisfied), secrets.token_hex(8), Clocks()
+    )
+    forgotten = await kept()
+    after = FigureCells((await client.get("/disclosure")).text).tables["disclosure-outlets"]
+
+    assert len(cached) == 1 and await kept() == cached  # the page a visitor got is kept
+    assert forgotten == []
+    assert after[outlet]["good"] == (
+        before[outlet]["good"][0] + 1,
+        before[outlet]["counted"][0] + 1,
+    )
+    assert after[outlet]["events"] == (before[outlet]["events"][0] + 1, 0)
 
 
 async def test_an_outlet_page_pulls_in_its_own_summary(seeded: Seeded, client) -> None:
