@@ -34,6 +34,7 @@ from backend.core.compression import compression_config
 from backend.core.errors import render_error
 from backend.core.health import healthz, readyz
 from backend.core.jobs import job_queue_for
+from backend.core.metrics import MetricsController, prometheus_config
 from backend.core.middleware import LocaleMiddleware, add_content_language
 from backend.core.request_log import with_request_log
 from backend.core.scheduler import Scheduler
@@ -53,6 +54,8 @@ from backend.guides.domain import DOMAIN as GUIDES
 from backend.idempotency.domain import DOMAIN as IDEMPOTENCY
 from backend.inquiries.domain import DOMAIN as INQUIRIES
 from backend.inquiries.marks import MARK_URL_PREFIX
+from backend.jobs import service as failed_jobs
+from backend.jobs.domain import DOMAIN as JOBS
 from backend.marks.domain import DOMAIN as MARKS
 from backend.matters.domain import DOMAIN as MATTERS
 from backend.notifications.domain import DOMAIN as NOTIFICATIONS
@@ -82,6 +85,7 @@ DOMAINS = (
     REVIEWS,
     IDEMPOTENCY,
     MARKS,
+    JOBS,
 )
 # Requests that must never be throttled or that serve immutable files.
 RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
@@ -181,6 +185,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *domains.route_handlers_of(DOMAINS),
             healthz,
             readyz,
+            MetricsController,
             static_file,
             create_static_files_router(
                 path=MARK_URL_PREFIX.rstrip("/"),
@@ -197,6 +202,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[HTMXPlugin(), IPHCLIPlugin()],
         middleware=[
+            prometheus_config().middleware,  # first: it times the whole stack
             LazySessionConfig(
                 store="sessions",
                 key="iph_session",
@@ -275,6 +281,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "periodic_jobs": periodic_jobs,
                 "scheduler": scheduler,
                 "job_tasks": domains.job_tasks_of(DOMAINS),
+                "record_failed_job": failed_jobs.record_failure,  # the worker's failed list
                 "search_sources": domains.search_sources_of(DOMAINS),
                 "privacy_parts": domains.privacy_parts_of(DOMAINS),
             }

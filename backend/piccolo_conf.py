@@ -22,5 +22,6 @@ APP_REGISTRY = AppRegistry(
         "backend.business_register.piccolo_app",
         "backend.reviews.piccolo_app",
         "backend.marks.piccolo_app",
+        "backend.jobs.piccolo_app",
     ]
 )

@@ -36,6 +36,7 @@ from msgspec.msgpack import decode as decode_msgpack
 from backend.core import i18n
 from backend.core.compression import encoding_for
 from backend.core.errors import OUTAGES
+from backend.core.metrics import PAGE_CACHE_HITS, PAGE_CACHE_MISSES
 
 PAGE_CACHE_STORE = "response_cache"  # Litestar's ResponseCacheConfig default store name
 PAGE_LIFETIME_SECONDS = 3600
@@ -145,9 +146,11 @@ def front_door(app: ASGIApp, store: Store, prefixes: tuple[str, ...]) -> ASGIApp
             except Exception:  # the store is down: the app answers (and reports it at /readyz)
                 cached = None
             if cached:
+                PAGE_CACHE_HITS.inc()
                 for message in decode_msgpack(cached):
                     await send(message)
                 return
+            PAGE_CACHE_MISSES.inc()
             missed = _missed_at_the_door.set(key)
             try:
                 await app(scope, receive, send)

@@ -8,12 +8,16 @@ from __future__ import annotations
 import logging
 import random
 import time
+from contextvars import ContextVar
 
 import msgspec
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("backend.request")
+# The id of the request being served (or, in a queue worker, of the request that queued the job
+# being run): jobs queued meanwhile carry it (core/jobs.py).
+current_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
 class RequestLine(msgspec.Struct):
@@ -32,6 +36,7 @@ def with_request_log(app: ASGIApp) -> ASGIApp:
         # Unique enough to find a request's lines, and no system call (os.urandom) per request.
         request_id = f"{random.getrandbits(64):016x}"
         scope.setdefault("state", {})["request_id"] = request_id
+        current = current_request_id.set(request_id)
         started = time.perf_counter()
         status = 500
 
@@ -45,6 +50,7 @@ def with_request_log(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
+            current_request_id.reset(current)
             if logger.isEnabledFor(logging.INFO):  # else skip building a line nobody reads
                 line = RequestLine(
                     request_id=request_id,

@@ -7,6 +7,7 @@ from typing import Any
 
 from saq.queue.redis import RedisQueue
 
+from backend.core.jobs import enqueue
 from backend.marks.service import index_record_marks
 
 INDEX_JOB = "marks-index"
@@ -27,9 +28,9 @@ async def index_after_import(record_ids: Sequence[int], queue: RedisQueue | None
         await index_record_marks(record_ids)
         return
     for start in range(0, len(record_ids), JOB_CHUNK):
-        await queue.enqueue(
+        await enqueue(
+            queue,
             INDEX_JOB,
-            record_ids=list(record_ids[start : start + JOB_CHUNK]),
             timeout=INDEX_TIMEOUT_SECONDS,
-            retries=3,
+            record_ids=list(record_ids[start : start + JOB_CHUNK]),
         )

@@ -1,23 +1,30 @@
 """Tell a person something: the inbox always, e-mail and Web Push where they opted in.
 
 Every message has a dedupe key, so a reminder or a status change reaches a person once even
-when the job that sends it runs twice.
+when the job that sends it runs twice. Each channel of an inbox entry is claimed in the database
+before it is sent (`email_claimed_at`, `push_claimed_at`): a send job run again, after a worker
+died between sending and recording, finds the claim and sends nothing. So a message goes out at
+most once on each channel; a worker dying between the claim and the send loses that one e-mail
+or push (the inbox has it). A send that fails with an error gives its claim back, so that its
+retry sends it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from piccolo.columns import Timestamptz
 from saq.job import TERMINAL_STATUSES
 
 from backend.auth.tables import Account
 from backend.core.database import write_transaction
+from backend.core.jobs import enqueue
 from backend.notifications.email import MailSender
 from backend.notifications.push import PushSender
 from backend.notifications.tables import InboxEntry, NotificationPreference, PushSubscription
@@ -31,12 +38,15 @@ KINDS = ("status", "deadline")
 PUSH_CONCURRENCY = 8
 # Push subscriptions (browsers) one person may have; the oldest goes when one more is added.
 MAX_DEVICES = 20
-# The scale profile's queued job that sends one message to a person's devices.
+# The scale profile's queued jobs that send one inbox entry: to a person's devices, by e-mail.
 PUSH_JOB = "push-to-devices"
+EMAIL_JOB = "send-email"
 # Up to MAX_DEVICES pushes, PUSH_CONCURRENCY at a time, each with the push sender's timeout.
 PUSH_JOB_TIMEOUT_SECONDS = 120
-# Queued pushes whose sending `finish_pushes()` may wait for; older ones are not waited for.
-MAX_WATCHED_PUSHES = 1000
+# One SMTP conversation (its own timeout is 10 s a step).
+EMAIL_JOB_TIMEOUT_SECONDS = 60
+# Queued sends whose sending `finish_pushes()` may wait for; older ones are not waited for.
+MAX_WATCHED_SENDS = 1000
 
 
 @dataclass(frozen=True)
@@ -49,13 +59,13 @@ class Message:
 
 
 class Notifier:
-    """Writes the inbox, sends e-mail, and starts pushes in the background.
+    """Writes the inbox, and sends e-mail and pushes of each entry written.
 
-    Pushes do not hold up the caller (a staff member's request, a reminder run): a push service
-    that cannot be reached costs a timeout, and from mainland China that is common. Embedded,
-    they are asyncio tasks of this process; with a job queue (the scale profile) they are
-    queued for the worker, so a web worker that stops loses none. `finish_pushes()` waits for
-    the ones started (or queued) so far.
+    Sends do not hold up the caller (a staff member's request, a reminder run) in the scale
+    profile: they are queued for the worker (retried with backoff, a web worker that stops loses
+    none). Embedded, e-mail is sent in the caller, as before, and pushes are asyncio tasks of the
+    process (a push service that cannot be reached costs a timeout, and from mainland China that
+    is common). `finish_pushes()` waits for the pushes and queued sends started so far.
     """
 
     def __init__(
@@ -65,7 +75,7 @@ class Notifier:
         self.push = push
         self.queue = queue
         self._pushes: set[asyncio.Task] = set()
-        self._queued_pushes: dict[str, None] = {}  # job keys, oldest first
+        self._queued_sends: dict[str, None] = {}  # job keys, oldest first
         self._push_slots = asyncio.Semaphore(PUSH_CONCURRENCY)
 
     async def notify(self, account_id: int, message: Message) -> bool:
@@ -86,74 +96,104 @@ class Notifier:
         )
         if not written:  # this person had it already (or a parallel run wrote it first)
             return False
-        await self._send_opted_in(account_id, message)
+        await self._send_opted_in(account_id, message.kind, written[0]["id"])
         return True
 
-    async def _send_opted_in(self, account_id: int, message: Message) -> None:
+    async def _send_opted_in(self, account_id: int, kind: str, entry_id: int) -> None:
         preference = (
             await NotificationPreference.objects()
             .where(
                 (NotificationPreference.account == account_id)
-                & (NotificationPreference.kind == message.kind)
+                & (NotificationPreference.kind == kind)
             )
             .first()
         )
         if preference is None:
             return
         if preference.push and self.push is not None:
-            await self._start_push(account_id, message)
+            if self.queue is None:
+                task = asyncio.create_task(self._push_in_background(entry_id))
+                self._pushes.add(task)
+                task.add_done_callback(self._pushes.discard)
+            else:
+                await self._queue_send(PUSH_JOB, entry_id, PUSH_JOB_TIMEOUT_SECONDS)
         if not preference.email:
             return
-        account = await Account.objects().where(Account.id == account_id).first()
-        try:
-            await self.mail.send(account.email, message.title, f"{message.body}\n\n{message.link}")
-        except Exception:  # the inbox already has it; e-mail is best effort
-            logger.exception("e-mail notification to account %s failed", account_id)
-
-    async def _start_push(self, account_id: int, message: Message) -> None:
-        if self.queue is None:
-            task = asyncio.create_task(self.push_to_devices(account_id, message))
-            self._pushes.add(task)
-            task.add_done_callback(self._pushes.discard)
+        if self.queue is not None:
+            await self._queue_send(EMAIL_JOB, entry_id, EMAIL_JOB_TIMEOUT_SECONDS)
             return
         try:
-            job = await self.queue.enqueue(
-                PUSH_JOB,
-                account_id=account_id,
-                message=dataclasses.asdict(message),
-                timeout=PUSH_JOB_TIMEOUT_SECONDS,
-            )
-        except Exception:  # the inbox already has it; push is best effort
-            logger.exception("push to account %s not queued", account_id)
+            await self.email_entry(entry_id)
+        except Exception:  # the inbox already has it; e-mail is best effort
+            logger.exception("e-mail of inbox entry %s failed", entry_id)
+
+    async def _queue_send(self, job_name: str, entry_id: int, timeout: float) -> None:
+        try:
+            job = await enqueue(self.queue, job_name, timeout=timeout, entry_id=entry_id)
+        except Exception:  # the inbox already has it; the other channels are best effort
+            logger.exception("%s of inbox entry %s not queued", job_name, entry_id)
             return
         if job is not None:
-            self._queued_pushes[job.key] = None
-            while len(self._queued_pushes) > MAX_WATCHED_PUSHES:
-                del self._queued_pushes[next(iter(self._queued_pushes))]
+            self._queued_sends[job.key] = None
+            while len(self._queued_sends) > MAX_WATCHED_SENDS:
+                del self._queued_sends[next(iter(self._queued_sends))]
 
     def job_tasks(self) -> list[tuple[str, Any]]:
-        """The worker's side of the queued pushes: (job name, task) pairs for SAQ."""
+        """The worker's side of the queued sends: (job name, task) pairs for SAQ."""
 
-        async def push_to_devices(ctx: dict, *, account_id: int, message: dict) -> None:
-            await self.push_to_devices(account_id, Message(**message))
+        async def push_to_devices(ctx: dict, *, entry_id: int) -> None:
+            await self.push_entry(entry_id)
 
-        return [(PUSH_JOB, push_to_devices)]
+        async def send_email(ctx: dict, *, entry_id: int) -> None:
+            await self.email_entry(entry_id)
 
-    async def push_to_devices(self, account_id: int, message: Message) -> None:
+        return [(PUSH_JOB, push_to_devices), (EMAIL_JOB, send_email)]
+
+    async def email_entry(self, entry_id: int) -> bool:
+        """E-mail inbox entry `entry_id` to its person unless it was e-mailed (or begun) before."""
+        entry = await _claim(entry_id, InboxEntry.email_claimed_at)
+        if entry is None:
+            logger.info("e-mail of inbox entry %s claimed before: not sent again", entry_id)
+            return False
+        email = (await Account.select(Account.email).where(Account.id == entry["account"]).first())[
+            "email"
+        ]
+        try:
+            await self.mail.send(email, entry["title"], f"{entry['body']}\n\n{entry['link']}")
+        except Exception:  # refused, or the server unreachable: a retry sends it
+            # (A cancelled send keeps its claim: the server may have taken the message.)
+            await _release(entry_id, InboxEntry.email_claimed_at)
+            raise
+        await _mark_sent(entry_id, InboxEntry.email_sent_at)
+        return True
+
+    async def push_entry(self, entry_id: int) -> bool:
+        """Push inbox entry `entry_id` to its person's devices unless pushed (or begun) before.
+
+        A device that cannot be reached is logged, not retried: the others have it already.
+        """
+        entry = await _claim(entry_id, InboxEntry.push_claimed_at)
+        if entry is None:
+            logger.info("push of inbox entry %s claimed before: not sent again", entry_id)
+            return False
         try:
             subscriptions = await PushSubscription.objects().where(
-                PushSubscription.account == account_id
+                PushSubscription.account == entry["account"]
             )
-        except Exception as error:  # a background task: nobody else would hear of it
-            logger.warning("push subscriptions of account %s unread: %r", account_id, error)
-            return
+        except Exception:  # nothing pushed yet: a retry pushes it
+            await _release(entry_id, InboxEntry.push_claimed_at)
+            raise
         # Push services take at most 4 KB encrypted: the body is cut, the inbox has all of it.
-        payload = {
-            "title": message.title[:200],
-            "body": message.body[:600],
-            "link": message.link[:300],
-        }
+        payload = {"title": entry["title"], "body": entry["body"][:600], "link": entry["link"]}
         await asyncio.gather(*(self._push_one(row, payload) for row in subscriptions))
+        await _mark_sent(entry_id, InboxEntry.push_sent_at)
+        return True
+
+    async def _push_in_background(self, entry_id: int) -> None:
+        try:
+            await self.push_entry(entry_id)
+        except Exception as error:  # a background task: nobody else would hear of it
+            logger.warning("push of inbox entry %s failed: %r", entry_id, error)
 
     async def _push_one(self, subscription: PushSubscription, payload: dict[str, str]) -> None:
         try:
@@ -167,13 +207,14 @@ class Notifier:
             logger.warning("push to subscription %s failed: %r", subscription.id, error)
 
     async def finish_pushes(self, timeout: float | None = None) -> None:
-        """Wait for the pushes started so far; after `timeout` seconds cancel those left.
+        """Wait for the pushes (and queued sends) started so far; after `timeout` seconds
+        cancel those left.
 
-        Queued pushes are waited for until the worker has sent them (or `timeout`); those still
+        Queued sends are waited for until the worker has made them (or `timeout`); those still
         queued then stay queued.
         """
         if self.queue is not None:
-            await self._finish_queued_pushes(timeout)
+            await self._finish_queued_sends(timeout)
         if not self._pushes:
             return
         _, pending = await asyncio.wait(set(self._pushes), timeout=timeout)
@@ -181,21 +222,39 @@ class Notifier:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _finish_queued_pushes(self, timeout: float | None) -> None:
+    async def _finish_queued_sends(self, timeout: float | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
-        while self._queued_pushes:
-            keys = list(self._queued_pushes)
+        while self._queued_sends:
+            keys = list(self._queued_sends)
             try:
                 jobs = await self.queue.jobs(keys)
-            except Exception as error:  # Redis away: the pushes stay queued, nothing to wait for
-                logger.warning("queued pushes unread: %r", error)
+            except Exception as error:  # Redis away: the sends stay queued, nothing to wait for
+                logger.warning("queued sends unread: %r", error)
                 return
             for key, job in zip(keys, jobs, strict=True):
                 if job is None or job.status in TERMINAL_STATUSES:
-                    del self._queued_pushes[key]
-            if not self._queued_pushes or (deadline is not None and time.monotonic() > deadline):
+                    del self._queued_sends[key]
+            if not self._queued_sends or (deadline is not None and time.monotonic() > deadline):
                 return
             await asyncio.sleep(0.05)
+
+
+async def _claim(entry_id: int, claimed: Timestamptz) -> dict[str, Any] | None:
+    """The entry, claimed for one channel now; None when that channel was claimed before."""
+    rows = (
+        await InboxEntry.update({claimed: datetime.now(UTC)})
+        .where((InboxEntry.id == entry_id) & claimed.is_null())
+        .returning(InboxEntry.account, InboxEntry.title, InboxEntry.body, InboxEntry.link)
+    )
+    return rows[0] if rows else None
+
+
+async def _release(entry_id: int, claimed: Timestamptz) -> None:
+    await InboxEntry.update({claimed: None}).where(InboxEntry.id == entry_id)
+
+
+async def _mark_sent(entry_id: int, sent: Timestamptz) -> None:
+    await InboxEntry.update({sent: datetime.now(UTC)}).where(InboxEntry.id == entry_id)
 
 
 async def inbox_of(account_id: int, limit: int = 50) -> list[InboxEntry]:

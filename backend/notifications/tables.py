@@ -18,6 +18,12 @@ class InboxEntry(Table, help_text="The in-app inbox: always written, whatever el
     )
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     read_at = Timestamptz(null=True, default=None)
+    # Each channel is claimed before it is sent and marked after: a send is never made twice
+    # (at most once), even when the job sending it dies and is run again (service.py).
+    email_claimed_at = Timestamptz(null=True, default=None, help_text="E-mail send begun.")
+    email_sent_at = Timestamptz(null=True, default=None, help_text="E-mail handed to the server.")
+    push_claimed_at = Timestamptz(null=True, default=None, help_text="Pushes begun.")
+    push_sent_at = Timestamptz(null=True, default=None, help_text="Pushes handed to the services.")
 
 
 class NotificationPreference(Table, help_text="Per-kind opt-in for e-mail and Web Push."):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -10,13 +11,15 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from saq import Status
 
 from backend.auth.service import ensure_account
 from backend.auth.tables import Account
 from backend.core import jobs
-from backend.core.jobs import JobWorker, PeriodicJob, enqueue_due, run_key, worker_for
+from backend.core.jobs import JobWorker, PeriodicJob, enqueue, enqueue_due, run_key, worker_for
+from backend.core.request_log import with_request_log
 from backend.core.scheduler import Scheduler
 from backend.notifications.service import set_preferences
 from backend.notifications.tables import PushSubscription
@@ -229,3 +232,47 @@ async def test_a_push_the_app_enqueues_is_sent_by_a_worker_started_in_the_test(
             await queued_app.state.notify.finish_pushes(timeout=10)
     [delivery] = push_service.to(browser.endpoint)
     assert browser.decrypt(delivery.body)["title"] == "排队发送"
+
+
+@pytest.mark.profiles
+@needs_redis
+async def test_the_request_id_goes_with_the_jobs_a_request_queues_into_the_workers_log(
+    queued_app, caplog
+) -> None:
+    """A request's id is in the metadata of each job it queues (and of the jobs those queue), and
+    in the worker's structured lines for them."""
+    queue = queued_app.state.jobs
+    done = asyncio.Event()
+    queued = []
+
+    async def first(ctx: dict) -> None:
+        await enqueue(queue, "second", timeout=10)
+
+    async def second(ctx: dict) -> None:
+        done.set()
+
+    async def page(scope, receive, send) -> None:  # a route that queues a job, as a send does
+        queued.append(await enqueue(queue, "first", timeout=10))
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    transport = httpx.ASGITransport(app=with_request_log(page))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        response = await client.post("/anything")
+    request_id = response.headers["x-request-id"]
+    stored = await queue.job(queued[0].key)
+    assert stored.function == "first" and stored.meta == {"request_id": request_id}
+
+    worker = JobWorker(queue, (), [("first", first), ("second", second)], signals=False)
+    with caplog.at_level(logging.INFO, logger="backend.jobs"):
+        async with running(worker):
+            await asyncio.wait_for(done.wait(), timeout=10)
+    lines = [
+        json.loads(record.getMessage())
+        for record in caplog.records
+        if record.name == "backend.jobs" and record.getMessage().startswith("{")
+    ]
+    started = {line["job"]: line for line in lines if line["event"] == "job started"}
+    assert started["first"]["request_id"] == started["second"]["request_id"] == request_id
+    ended = [line for line in lines if line["event"] == "job ended" and line["job"] == "first"]
+    assert ended and ended[0]["status"] == "complete" and ended[0]["request_id"] == request_id

@@ -1,0 +1,65 @@
+"""The failed list: jobs that failed their last attempt, and trying one again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+from saq.queue.redis import RedisQueue
+
+from backend.core.jobs import FailedRun, enqueue
+from backend.jobs.tables import FailedJob
+
+# The list shows the newest failures; older ones stay in the table.
+LIST_LENGTH = 100
+
+
+async def record_failure(run: FailedRun) -> None:
+    await FailedJob.insert(
+        FailedJob(
+            name=run.name[:100],
+            job_key=run.key[:200],
+            arguments=run.arguments,
+            error=run.error,
+            attempts=run.attempts,
+            timeout_seconds=round(run.timeout),
+            request_id=run.request_id,
+            queued_at=run.queued_at,
+            failed_at=run.failed_at,
+        )
+    )
+
+
+async def failed_jobs(limit: int = LIST_LENGTH) -> list[FailedJob]:
+    return (
+        await FailedJob.objects()
+        .order_by(FailedJob.failed_at, ascending=False)
+        .order_by(FailedJob.id, ascending=False)
+        .limit(limit)
+    )
+
+
+async def try_again(failed_job_id: int, queue: RedisQueue, account_id: int, now: datetime) -> bool:
+    """Queue the job again with its arguments (and every attempt it had); False when it is not
+    on the list or was tried again already (two admins clicking at once queue it once)."""
+    claimed = (
+        await FailedJob.update(
+            {FailedJob.tried_again_at: now, FailedJob.tried_again_by: account_id}
+        )
+        .where((FailedJob.id == failed_job_id) & FailedJob.tried_again_at.is_null())
+        .returning(FailedJob.name, FailedJob.arguments, FailedJob.timeout_seconds)
+    )
+    if not claimed:
+        return False
+    row = claimed[0]
+    arguments = row["arguments"]
+    if isinstance(arguments, str):  # Piccolo hands JSON columns back as text
+        arguments = msgspec.json.decode(arguments)
+    try:
+        await enqueue(queue, row["name"], timeout=row["timeout_seconds"], **arguments)
+    except Exception:  # not queued: the row goes back on the list
+        await FailedJob.update(
+            {FailedJob.tried_again_at: None, FailedJob.tried_again_by: None}
+        ).where(FailedJob.id == failed_job_id)
+        raise
+    return True
