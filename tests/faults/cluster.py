@@ -1,0 +1,338 @@
+"""The scale profile as processes of its own on loopback, for fault tests: a PostgreSQL instance
+and a redis-server started here (never the shared ones), web workers (uvicorn, one process and
+port each, so one can be killed) and the queue worker (`litestar iph worker`).
+
+Everything runs under one temporary folder and in process groups of its own; `Cluster.stop()`
+ends them all (SIGKILL after a bound) and removes the folder, also when a test fails (use the
+cluster as a context manager). PostgreSQL runs as the `postgres` system user when the tests run
+as root (initdb refuses root).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PG_BIN = Path(os.environ.get("IPH_PG_BIN", "/usr/lib/postgresql/15/bin"))
+BIN = Path(sys.executable).parent
+# Importing the app takes 7 s of CPU (OCR and OpenCV); on two loaded cores, several at once.
+START_TIMEOUT = 120.0
+STOP_TIMEOUT = 15.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def get_status(url: str, timeout: float = 5.0) -> int | None:
+    """The status of a GET, or None when nothing answered."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def wait_until(check, timeout: float, what: str, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(interval)
+    raise TimeoutError(f"{what} not within {timeout:g} s")
+
+
+@dataclass
+class Process:
+    name: str
+    command: list[str]
+    log_path: Path
+    popen: subprocess.Popen | None = None
+    port: int | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def send(self, number: int) -> None:
+        if self.running:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, number)
+
+    def stop(self, number: int = signal.SIGTERM) -> int | None:
+        """Signal the process group, wait, SIGKILL after STOP_TIMEOUT; its exit status."""
+        if self.popen is None:
+            return None
+        self.send(number)
+        try:
+            return self.popen.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.send(signal.SIGKILL)
+            return self.popen.wait(timeout=STOP_TIMEOUT)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def rss_kib(self) -> int:
+        """Resident memory (VmRSS in /proc/<pid>/status)."""
+        for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise LookupError("no VmRSS")
+
+
+@dataclass
+class Cluster:
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="iph-faults-")))
+    pg_port: int = field(default_factory=free_port)
+    redis_port: int = field(default_factory=free_port)
+    processes: list[Process] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.root.chmod(0o755)  # the postgres user reaches its data folder through it
+        self.var = self.root / "var"
+        self.var.mkdir()
+        self.pg_data = self.root / "pg"
+        self.redis_dir = self.root / "redis"
+        self.redis_dir.mkdir()
+        self.database_url = f"postgresql://postgres@127.0.0.1:{self.pg_port}/postgres"
+        self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
+        self.postgres: Process | None = None
+        self.redis: Process | None = None
+        self.web: list[Process] = []
+        self.worker: Process | None = None
+
+    def __enter__(self) -> Cluster:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    # The environment of every app process -------------------------------------------------
+
+    def env(self) -> dict[str, str]:
+        from backend.certificates.signing import _self_signed_key
+
+        office = _self_signed_key(self.root / "office-key")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("IPH_", "PYTEST"))}
+        env.update(
+            {
+                "IPH_DATABASE_URL": self.database_url,
+                "IPH_REDIS_URL": self.redis_url,
+                "IPH_VAR_DIR": str(self.var),
+                "IPH_ORIGIN": "http://127.0.0.1",
+                "IPH_STORE_NAMESPACE": "faults",
+                "IPH_SECRET_KEY": "fault-tests-secret-key",
+                "IPH_RATE_LIMIT_PER_MINUTE": "1000000",
+                "IPH_LOG_LEVEL": "WARNING",
+                "IPH_DEMO_MARKS": "0",
+                "IPH_REVIEWS_PER_HOUR": "1000000",
+                "IPH_PUSH_SERVICES": "http://127.0.0.1",
+                "IPH_SIGNING_KEY_FILE": str(office.key_file),
+                "IPH_SIGNING_CERT_FILE": str(office.cert_file),
+                "PICCOLO_CONF": "backend.piccolo_conf",
+                "PYTHONPATH": str(PROJECT_ROOT),
+            }
+        )
+        return env
+
+    def _start(self, process: Process, env: dict[str, str] | None = None, user=None) -> Process:
+        log = open(process.log_path, "ab")  # noqa: SIM115 - the child keeps it
+        process.popen = subprocess.Popen(
+            process.command,
+            cwd=PROJECT_ROOT,
+            env=env if env is not None else self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: signalled as a whole
+            user=user,
+        )
+        log.close()
+        if process not in self.processes:
+            self.processes.append(process)
+        return process
+
+    # PostgreSQL ------------------------------------------------------------------------------
+
+    def _pg_user(self) -> str | None:
+        if os.geteuid() != 0:
+            return None
+        pwd.getpwnam("postgres")
+        return "postgres"
+
+    def init_postgres(self) -> None:
+        user = self._pg_user()
+        self.pg_data.mkdir()
+        if user:
+            shutil.chown(self.pg_data, user, user)
+        subprocess.run(
+            [PG_BIN / "initdb", "-D", self.pg_data, "-U", "postgres", "-A", "trust", "--no-sync"],
+            check=True,
+            capture_output=True,
+            user=user,
+            timeout=120,
+        )
+
+    def start_postgres(self) -> None:
+        command = [
+            str(PG_BIN / "postgres"),
+            "-D",
+            str(self.pg_data),
+            "-p",
+            str(self.pg_port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={self.pg_data}",
+            "-c",
+            "fsync=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=60",
+        ]
+        log = self.root / "postgres.log"
+        if self.postgres is None:
+            self.postgres = Process("postgres", command, log)
+        # Its log is opened here and inherited: the postgres user need not write under root's.
+        env = {"PATH": os.environ.get("PATH", "")}
+        self._start(self.postgres, env=env, user=self._pg_user())
+        wait_until(self._postgres_answers, START_TIMEOUT, "PostgreSQL")
+
+    def _postgres_answers(self) -> bool:
+        done = subprocess.run(
+            [PG_BIN / "pg_isready", "-h", "127.0.0.1", "-p", str(self.pg_port), "-t", "2"],
+            capture_output=True,
+        )
+        return done.returncode == 0
+
+    def stop_postgres(self) -> None:
+        """A fast shutdown (SIGINT): sessions are ended, as a restart does."""
+        if self.postgres is not None:
+            self.postgres.stop(signal.SIGINT)
+
+    # Redis -----------------------------------------------------------------------------------
+
+    def start_redis(self) -> None:
+        command = [
+            "redis-server",
+            "--port",
+            str(self.redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.redis_dir),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        if self.redis is None:
+            self.redis = Process("redis", command, self.root / "redis.log")
+        self._start(self.redis, env={"PATH": os.environ.get("PATH", "")})
+        wait_until(lambda: self.redis_command("PING") == "+PONG", START_TIMEOUT, "Redis")
+
+    def redis_command(self, *words: str) -> str | None:
+        """One command through the RESP protocol; its first reply line."""
+        try:
+            with socket.create_connection(("127.0.0.1", self.redis_port), timeout=2) as link:
+                parts = [f"*{len(words)}\r\n"] + [f"${len(w.encode())}\r\n{w}\r\n" for w in words]
+                link.sendall("".join(parts).encode())
+                return link.recv(65536).split(b"\r\n", 1)[0].decode()
+        except OSError:
+            return None
+
+    def stop_redis(self) -> None:
+        """Redis goes away with its data kept (SHUTDOWN SAVE), as a restart with persistence."""
+        if self.redis is not None and self.redis.running:
+            self.redis_command("SHUTDOWN", "SAVE")
+            try:
+                self.redis.popen.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.redis.stop(signal.SIGKILL)
+
+    # The app ---------------------------------------------------------------------------------
+
+    def prepare(self) -> dict:
+        """Migrate and seed what the fault tests need (tests/faults/seed.py); its answer."""
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.faults.seed"],
+            cwd=PROJECT_ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def start_web(self, count: int) -> list[Process]:
+        started = [self._start_web_worker(len(self.web) + n) for n in range(count)]
+        self.web.extend(started)
+        for process in started:
+            self.wait_ready(process)
+        return started
+
+    def _start_web_worker(self, number: int) -> Process:
+        port = free_port()
+        command = [
+            str(BIN / "uvicorn"),
+            "backend.app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--timeout-graceful-shutdown",
+            "10",
+        ]
+        process = Process(f"web{number}", command, self.root / f"web{number}.log", port=port)
+        return self._start(process)
+
+    def restart(self, process: Process) -> None:
+        process.stop()
+        self._start(process)
+        self.wait_ready(process)
+
+    def wait_ready(self, process: Process) -> None:
+        def ready() -> bool:
+            if not process.running:
+                raise RuntimeError(f"{process.name} ended:\n{process.log()[-3000:]}")
+            return get_status(f"{process.url}/readyz") == 200
+
+        wait_until(ready, START_TIMEOUT, f"{process.name} ready", interval=0.5)
+
+    def start_worker(self) -> Process:
+        command = [str(BIN / "litestar"), "--app", "backend.app:app", "iph", "worker"]
+        self.worker = self._start(Process("worker", command, self.root / "worker.log"))
+        return self.worker
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process is self.redis:
+                self.stop_redis()
+            else:
+                process.stop(signal.SIGINT if process is self.postgres else signal.SIGTERM)
+        shutil.rmtree(self.root, ignore_errors=True)
