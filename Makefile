@@ -10,7 +10,7 @@ IPH_PORT ?= 8000
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install install-test install-lint run setup test test-profiles test-browser lint format messages compile-messages bench browser-deps font-deps clean
+.PHONY: install install-test install-lint run setup test test-faults test-profiles test-browser lint format messages compile-messages bench browser-deps font-deps clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -78,9 +78,15 @@ TEST_WORKERS ?= 3
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 test: compile-messages install-test browser-deps font-deps
 	$(BIN)/python -m backend.core.catalogs check
-	$(BIN)/pytest -p no:cacheprovider -q $(PYTEST_PARALLEL)
+	$(BIN)/pytest -p no:cacheprovider -q $(PYTEST_PARALLEL) -m "not faults"
 	IPH_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) IPH_TEST_REDIS_URL=$(TEST_REDIS_URL) \
 	  $(BIN)/pytest -p no:cacheprovider -q $(PYTEST_PARALLEL) -m profiles
+	$(MAKE) --no-print-directory test-faults
+
+# The scale profile under faults (tests/faults): its own PostgreSQL, Redis, web and queue
+# workers on loopback, one cluster for the whole run, serially (the kills and restarts are timed).
+test-faults: install-test
+	$(BIN)/pytest -p no:cacheprovider -q -m faults tests/faults
 
 lint: install-lint
 	$(BIN)/ruff check .
