@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 import urllib.parse
 from dataclasses import dataclass, field
 
 import pytest
 from playwright.async_api import Browser, Page, Request
 
+from bench import lighthouse
+from bench.run import a_record_page
 from tests.browser.conftest import PHONE, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="session")]
@@ -158,28 +159,12 @@ async def first_visit(
     return Visit(path, await network.transfers()), page, network
 
 
-def a_record_page(server: LiveServer) -> str:
-    """The demo record with the longest timeline (the one bench/run.py measures)."""
-    with sqlite3.connect(server.var_dir / "iph.sqlite3") as db:
-        (number,) = db.execute(
-            "SELECT record.number FROM record JOIN status_event ON status_event.record = record.id"
-            " GROUP BY record.id ORDER BY count(*) DESC, record.id LIMIT 1"
-        ).fetchone()
-    return f"/records/{number}"
-
-
-def a_guide_page(server: LiveServer) -> str:
-    with sqlite3.connect(server.var_dir / "iph.sqlite3") as db:
-        (slug,) = db.execute("SELECT slug FROM guide ORDER BY slug LIMIT 1").fetchone()
-    return f"/guides/{slug}"
-
-
 def pages(server: LiveServer) -> dict[str, str]:
     return {
         "home": "/",
-        "record": a_record_page(server),
-        "GI list": "/gi?category=tea",
-        "guide": a_guide_page(server),
+        "record": a_record_page(server.var_dir),  # the demo record with the longest timeline
+        "GI list": lighthouse.GI_LIST,
+        "guide": lighthouse.a_guide_page(server.url),
         # The rating form every guide links to ("Rate this service"): no sign-in needed.
         "rating form": "/rate/online-guides",
     }
@@ -211,7 +196,7 @@ async def test_a_first_visit_stays_within_the_byte_budgets(
 async def test_the_gi_list_next_page_fragment_stays_within_10_kb(
     browser: Browser, live_server: LiveServer
 ) -> None:
-    _, page, network = await first_visit(browser, live_server, "/gi?category=tea")
+    _, page, network = await first_visit(browser, live_server, lighthouse.GI_LIST)
     try:
         seen = len(network.requests)
         await page.locator("#gi-results a[rel='next']").first.click()
