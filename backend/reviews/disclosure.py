@@ -2,8 +2,8 @@
 outlet and per matter type, and the bad ratings put right, with nobody's personal data.
 
 The figures are summed from the running tallies (tallies.py), which every write that moves a
-figure keeps in its own transaction: a few hundred rows, so they are read on every view and a
-rating shows on the next one, with no copy kept to go stale.
+figure keeps in its own transaction: a few hundred rows. /disclosure is kept in the page cache
+and forgotten by those writes (published.py), so a rating shows on the next view.
 
 A rectified case is shown with its level, matter type, outlet, what was done, the reply and
 their dates: never the reviewer, the review's comment (the reviewer's own words) or who in the

@@ -101,7 +101,6 @@ class RateController(Controller):
         except rules.InvalidReview as problem:
             errors = {problem.field: _problem_message(problem)}
             return _form_page(request, target, typed, errors, str(form.get("idempotency_key")), 400)
-        await _count_against_limits(request, account_id)
         try:
             review_id, _ = await service.submit_review(
                 token,
@@ -111,7 +110,14 @@ class RateController(Controller):
                 clocks_of(request),
                 request.app.state.auth.clock(),
                 target=target,
+                limited=_limits_of(request, account_id),
             )
+        except limits.RateLimited as error:
+            raise HTTPException(
+                status_code=429,
+                detail="too many reviews",
+                headers={"Retry-After": str(error.retry_after)},
+            ) from error
         except service.AlreadyRated:
             return _page("reviews/already_rated.html", {}, 409)
         except KeyReused:
@@ -155,22 +161,15 @@ async def _target(
     return target
 
 
-async def _count_against_limits(request: Request, account_id: int | None) -> None:
+def _limits_of(request: Request, account_id: int | None) -> list[service.Limited]:
+    """The ratings this client address, and this account, may store an hour."""
     now = request.app.state.auth.now_seconds()
     client = request.client.host if request.client else "unknown"
     per_hour = request.app.state.settings.reviews_per_hour
-    try:
-        await limits.check(limits.Limit("reviews-client", per_hour, 3600), client, now)
-        if account_id is not None:
-            await limits.check(
-                limits.Limit("reviews-account", per_hour, 3600), str(account_id), now
-            )
-    except limits.RateLimited as error:
-        raise HTTPException(
-            status_code=429,
-            detail="too many reviews",
-            headers={"Retry-After": str(error.retry_after)},
-        ) from error
+    counted = [(limits.Limit("reviews-client", per_hour, 3600), client, now)]
+    if account_id is not None:
+        counted.append((limits.Limit("reviews-account", per_hour, 3600), str(account_id), now))
+    return counted
 
 
 def _typed(form: Any) -> dict[str, Any]:

@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
 import msgspec
 
+from backend.auth import limits
 from backend.auth.tables import Account
 from backend.core.database import write_transaction
 from backend.idempotency import service as idempotency
@@ -48,6 +50,8 @@ ONLINE_SERVICES = {
     "online-guides": "guides",
 }
 VISIT_CODE_LIFETIME = dt.timedelta(days=7)
+# A limit on ratings stored, the subject it counts (an address, an account) and now in seconds.
+Limited = tuple[limits.Limit, str, int]
 
 
 class TokenUnknown(LookupError):
@@ -316,11 +320,13 @@ async def submit_review(
     clocks: Clocks,
     now: dt.datetime | None = None,
     target: Target | None = None,
+    limited: Sequence[Limited] = (),
 ) -> tuple[int, bool]:
     """(the review's id, whether this was a repeat of a submission already made). Raises what
     target_of raises, AlreadyRated for a second review of the event, idempotency.KeyReused.
     `target`: what target_of answered the caller for this token and person just now (the
-    rating page's send), not read again."""
+    rating page's send), not read again. `limited`: counters of ratings stored, each one more
+    in the same transaction (limits.RateLimited past one, and nothing is stored)."""
     at = _now(now)
     payload = {"token": token, "form": msgspec.to_builtins(form)}
     owner = f"account:{account_id}" if account_id else f"anonymous:{token}"
@@ -338,6 +344,10 @@ async def submit_review(
             await _open_case(review_id, at, clocks)
         place = (month, rated.outlet_id, rated.channel, rated.matter_code)
         await tallies.rated(place, grade, new_event)
+        # Last, so that a counter shared by many (an address) is locked for the commit only; in
+        # this transaction, so that SQLite commits (and syncs) once, not three times.
+        for limit, subject, now_seconds in limited:
+            await limits.check(limit, subject, now_seconds)
         return {"review": review_id}
 
     try:

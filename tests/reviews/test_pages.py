@@ -14,6 +14,7 @@ from backend.auth.tables import Account
 from backend.reviews import service
 from backend.reviews.rules import CaseStep
 from backend.reviews.tables import Review
+from tests.conftest import serve
 from tests.people import Person
 from tests.reviews.people import an_account, an_outlet
 
@@ -146,6 +147,18 @@ async def test_visit_and_desk_codes_rate_anonymously_and_a_used_or_expired_code_
         review["anonymous"] and review["reviewer_id"] is None and review["tags"] == '["friendly"]'
     )
     assert await Review.count().where((Review.outlet_id == outlet) & (Review.kind == "desk")) == 2
+
+
+async def test_ratings_past_the_hourly_limit_are_refused_and_stored_not(make_app, mailbox) -> None:
+    outlet = await an_outlet()
+    desk = await service.desk_code_for(outlet, "3号窗口")
+
+    async with serve(make_app(reviews_per_hour=2)) as client:
+        visitor = Person(client, mailbox)
+        answers = [await rate(visitor, desk, level="4", anonymous="yes") for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert await Review.count().where(Review.outlet_id == outlet) == 2
 
 
 async def test_an_expired_visit_code_gets_a_clear_page(client: httpx.AsyncClient, app) -> None:
