@@ -10,7 +10,7 @@ IPH_PORT ?= 8000
 TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install install-test install-lint run setup test test-faults test-profiles test-browser lint format messages compile-messages bench browser-deps font-deps clean
+.PHONY: install install-test install-lint run run-scale setup test test-faults test-profiles test-browser lint format messages compile-messages bench browser-deps font-deps nginx-deps clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ run: setup font-deps
 	@echo "Serving on http://$(IPH_HOST):$(IPH_PORT) (Ctrl-C to stop)"
 	$(BIN)/uvicorn backend.app:app --host $(IPH_HOST) --port $(IPH_PORT) --no-access-log
 
+# The scale profile (README "Deployment (scale profile)"): migrate, write the static files nginx
+# serves, then IPH_WORKERS web workers (default: one a core) at IPH_PORT, IPH_PORT+1, … and one
+# queue worker, on IPH_DATABASE_URL / IPH_REDIS_URL (default: this machine's PostgreSQL and
+# Redis). Ctrl-C or SIGTERM stops them all, each finishing what it is doing.
+run-scale: compile-messages font-deps
+	deploy/run-scale.sh
+
 # Debian's Chromium for the browser tests, installed when missing and we are root.
 browser-deps:
 	@if [ -x "$${IPH_CHROMIUM:-/usr/bin/chromium}" ]; then :; \
@@ -69,6 +76,17 @@ font-deps:
 	    || { tail -n 20 /tmp/iph-apt.log; exit 1; }; \
 	else echo "$(CERTIFICATE_FONT) missing and not root: certificate PDFs will fail (apt-get install fonts-wqy-microhei)"; fi
 
+# Debian's nginx and its brotli_static module, for tests/deploy (deploy/nginx/iph.conf in front
+# of two workers). Installed when missing and we are root.
+NGINX_BROTLI_STATIC := /usr/lib/nginx/modules/ngx_http_brotli_static_module.so
+nginx-deps:
+	@if [ -x "$${IPH_NGINX:-/usr/sbin/nginx}" ] && [ -f "$(NGINX_BROTLI_STATIC)" ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's nginx and libnginx-mod-http-brotli-static for tests/deploy"; \
+	  (apt-get install -y --no-install-recommends nginx libnginx-mod-http-brotli-static || (apt-get update && apt-get install -y --no-install-recommends nginx libnginx-mod-http-brotli-static)) >/tmp/iph-apt.log 2>&1 \
+	    || { tail -n 20 /tmp/iph-apt.log; exit 1; }; \
+	else echo "nginx or its brotli_static module missing and not root: tests/deploy will be skipped"; fi
+
 # Default suite on SQLite + file stores, then the database/store suite on PostgreSQL + Redis,
 # each in TEST_WORKERS pytest-xdist workers (each its own var dir, database, Redis namespace,
 # live server and Chromium). A file's tests stay together on one worker (--dist loadfile), in
@@ -76,7 +94,7 @@ font-deps:
 # TEST_WORKERS=0 runs serially; one file: .venv/bin/pytest -p no:cacheprovider -q tests/x.py
 TEST_WORKERS ?= 3
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
-test: compile-messages install-test browser-deps font-deps
+test: compile-messages install-test browser-deps font-deps nginx-deps
 	$(BIN)/python -m backend.core.catalogs check
 	$(BIN)/pytest -p no:cacheprovider -q $(PYTEST_PARALLEL) -m "not faults"
 	IPH_TEST_DATABASE_URL=$(TEST_POSTGRES_URL) IPH_TEST_REDIS_URL=$(TEST_REDIS_URL) \

@@ -1,4 +1,4 @@
-"""Project commands under `litestar iph …`: migrate, seed, setup, worker."""
+"""Project commands under `litestar iph …`: migrate, seed, setup, worker, static-export, …"""
 
 from __future__ import annotations
 
@@ -72,6 +72,18 @@ async def _run_worker(app: Litestar, job_worker) -> None:
         await job_worker.run()
     finally:
         await app.state.jobs.disconnect()
+
+
+@iph_group.command(
+    "static-export",
+    help="Write the static files, with .br and .gz copies, for a reverse proxy to serve from disk "
+    "(default folder: IPH_VAR_DIR/static; deploy/nginx/iph.conf).",
+)
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path))
+def static_export(app: Litestar, folder: Path | None) -> None:
+    target = folder or app.state.settings.var_path / "static"
+    written = app.state.assets.export(target)
+    click.echo(f"static files: {written} written under {target}")
 
 
 @iph_group.group(name="import", cls=LitestarGroup, help="Import data files.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import os
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -59,6 +60,23 @@ class StaticAssets:
             raise KeyError(name)
         return _encoded(self.static_dir / name, encoding)
 
+    def export(self, target: Path) -> int:
+        """Write every static file under `target` with `.br` and `.gz` copies beside it, the
+        very bytes served here, for a reverse proxy to serve from disk (deploy/nginx/iph.conf:
+        brotli_static, gzip_static). Each file is replaced whole, so a proxy reading the folder
+        meanwhile never sees half a file. Returns how many files were written."""
+        written = 0
+        for name in self._hashes:
+            destination = target / name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            for suffix, encoding in (("", "identity"), (".br", "br"), (".gz", "gzip")):
+                _replace(
+                    destination.with_name(destination.name + suffix),
+                    _encoded(self.static_dir / name, encoding),
+                )
+                written += 1
+        return written
+
     def etag(self, name: str, encoding: str) -> str:
         return f'"{self._hashes[name]}-{encoding}"'
 
@@ -103,6 +121,12 @@ def _encoded(path: Path, encoding: str) -> bytes:
     if encoding == "gzip":
         return gzip.compress(raw, compresslevel=9, mtime=0)
     return raw
+
+
+def _replace(path: Path, content: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_bytes(content)
+    os.replace(temporary, path)
 
 
 # Static URLs carry their content hash (?v=…), so a year of caching is safe.
