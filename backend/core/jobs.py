@@ -29,6 +29,7 @@ from croniter import croniter
 from saq import Status, Worker
 from saq.job import Job
 from saq.queue.redis import RedisQueue
+from saq.utils import cancel_tasks
 
 from backend.core.request_log import current_request_id
 from backend.settings import Settings
@@ -56,13 +57,17 @@ JOB_RETRY_DELAY_SECONDS = 30
 # A running job touches its heartbeat every third of this; a job whose worker died (SIGKILL, a
 # lost machine) is taken up again by another worker once this has passed without one.
 JOB_HEARTBEAT_SECONDS = 60
-# How often a worker looks for jobs whose worker died (SAQ's sweep; cheap: one list read).
-SWEEP_SECONDS = 5
+# How often a worker looks for jobs whose worker died (SAQ's sweep; cheap: one list read). It is
+# also how long one sweep holds its lock across workers: longer than the 5 s a sweep waits for a
+# stuck job to abort, so that two sweeps do not hand the same job back twice.
+SWEEP_SECONDS = 15
 # An idle worker asks Redis for a job at least this often, so a stopping worker's idle slots end.
 DEQUEUE_WAIT_SECONDS = 1.0
 # On SIGTERM the jobs under way get this long to finish (within the usual 30 s before SIGKILL),
 # then are cancelled and handed back to the queue.
 SHUTDOWN_GRACE_SECONDS = 20.0
+# Then the jobs still running get this long to put themselves back in the queue.
+CANCEL_SECONDS = 2.0
 
 Task = Callable[..., Awaitable[object]]
 
@@ -100,7 +105,7 @@ async def enqueue(
     *,
     timeout: float,
     attempts: int = JOB_ATTEMPTS,
-    retry_delay: float = JOB_RETRY_DELAY_SECONDS,
+    retry_delay: float | None = None,
     key: str | None = None,
     **arguments: Any,
 ) -> Job | None:
@@ -112,7 +117,7 @@ async def enqueue(
     options: dict[str, Any] = {
         "timeout": timeout,
         "retries": attempts,
-        "retry_delay": retry_delay,
+        "retry_delay": JOB_RETRY_DELAY_SECONDS if retry_delay is None else retry_delay,
         "retry_backoff": True,
         "heartbeat": JOB_HEARTBEAT_SECONDS,
     }
@@ -229,7 +234,12 @@ class _GracefulWorker(Worker):
         running = [task for task in self.tasks if task.get_name() == "process" and not task.done()]
         if running and self.grace:
             await asyncio.wait(running, timeout=self.grace)
-        await super().stop()  # cancels what is left: a job cancelled is queued again
+        # What is left (upkeep, jobs past the grace: each queued again as it is cancelled) is
+        # cancelled here, so SAQ's stop has nothing left to wait for or to warn about.
+        leftover = list(self.tasks)
+        self.tasks.clear()
+        await cancel_tasks(leftover, timeout=CANCEL_SECONDS)
+        await super().stop()
 
 
 class JobWorker:
