@@ -55,7 +55,7 @@ def create_staff(app: Litestar, email: str, role: str, outlet: str) -> None:
     click.echo(f"One-time enrolment link for {email} ({role}), valid 24 hours:\n{link}")
 
 
-@iph_group.command(help="Run the scale profile's job worker: periodic jobs and queued pushes.")
+@iph_group.command(help="Run the scale profile's job worker: periodic jobs, sends, indexing.")
 @click.option("--concurrency", default=10, show_default=True, help="Jobs run at once.")
 def worker(app: Litestar, concurrency: int) -> None:
     from backend.core.jobs import worker_for
