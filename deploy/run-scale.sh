@@ -48,6 +48,8 @@ queue() {
 everything() {
   prepare
   local pids=() i
+  # Set before the first start, so that a signal at any moment stops and waits for them all.
+  trap 'kill -TERM "${pids[@]}" 2>/dev/null || true; wait; exit 0' INT TERM
   for ((i = 0; i < IPH_WORKERS; i++)); do
     "$0" web $((IPH_PORT + i)) &
     pids+=($!)
@@ -56,8 +58,6 @@ everything() {
   pids+=($!)
   echo "scale profile: ${IPH_WORKERS} web worker(s) on ${IPH_HOST}:${IPH_PORT}-$((IPH_PORT + IPH_WORKERS - 1))," \
     "1 queue worker; database ${IPH_DATABASE_URL##*@}, Redis ${IPH_REDIS_URL##*@} (Ctrl-C to stop)"
-  # Stop them all and wait for each to finish what it is doing.
-  trap 'kill -TERM "${pids[@]}" 2>/dev/null || true; wait; exit 0' INT TERM
   local status=0
   wait -n || status=$?
   echo "a worker stopped (status ${status}): stopping the others" >&2
