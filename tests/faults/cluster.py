@@ -32,6 +32,7 @@ BIN = Path(sys.executable).parent
 # Importing the app takes 7 s of CPU (OCR and OpenCV); on two loaded cores, several at once.
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 15.0
+QUEUE_NAMESPACE = "faults"
 
 
 def free_port() -> int:
@@ -143,7 +144,7 @@ class Cluster:
                 "IPH_REDIS_URL": self.redis_url,
                 "IPH_VAR_DIR": str(self.var),
                 "IPH_ORIGIN": "http://127.0.0.1",
-                "IPH_STORE_NAMESPACE": "faults",
+                "IPH_STORE_NAMESPACE": QUEUE_NAMESPACE,
                 "IPH_SECRET_KEY": "fault-tests-secret-key",
                 "IPH_RATE_LIMIT_PER_MINUTE": "1000000",
                 "IPH_LOG_LEVEL": "WARNING",
@@ -256,11 +257,20 @@ class Cluster:
 
     def redis_command(self, *words: str) -> str | None:
         """One command through the RESP protocol; its first reply line."""
+        reply = self._redis_reply(*words)
+        return None if reply is None else reply.split(b"\r\n", 1)[0].decode()
+
+    def redis_members(self, key: str) -> set[str]:
+        """The members of a sorted set (a small one: one reply read)."""
+        reply = self._redis_reply("ZRANGE", key, "0", "-1") or b""
+        return {line.decode() for line in reply.split(b"\r\n") if line[:1] not in (b"*", b"$", b"")}
+
+    def _redis_reply(self, *words: str) -> bytes | None:
         try:
             with socket.create_connection(("127.0.0.1", self.redis_port), timeout=2) as link:
                 parts = [f"*{len(words)}\r\n"] + [f"${len(w.encode())}\r\n{w}\r\n" for w in words]
                 link.sendall("".join(parts).encode())
-                return link.recv(65536).split(b"\r\n", 1)[0].decode()
+                return link.recv(65536)
         except OSError:
             return None
 
@@ -325,8 +335,19 @@ class Cluster:
         wait_until(ready, START_TIMEOUT, f"{process.name} ready", interval=0.5)
 
     def start_worker(self) -> Process:
+        """The queue worker, once it is taking jobs: SAQ's worker writes its info into Redis
+        (`saq:<namespace>-jobs:stats`) as it starts."""
         command = [str(BIN / "litestar"), "--app", "backend.app:app", "iph", "worker"]
+        workers = f"saq:{QUEUE_NAMESPACE}-jobs:stats"
+        before = self.redis_members(workers)
         self.worker = self._start(Process("worker", command, self.root / "worker.log"))
+
+        def taking_jobs() -> bool:
+            if not self.worker.running:
+                raise RuntimeError(f"the queue worker ended:\n{self.worker.log()[-3000:]}")
+            return bool(self.redis_members(workers) - before)
+
+        wait_until(taking_jobs, START_TIMEOUT, "the queue worker", interval=0.5)
         return self.worker
 
     def stop(self) -> None:

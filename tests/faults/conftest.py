@@ -3,6 +3,7 @@ the end, whatever happened. Each test leaves it as it found it: every process up
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -13,6 +14,7 @@ from tests.faults.cluster import PG_BIN, Cluster
 from tests.faults.load import Browser
 
 WEB_WORKERS = 2
+logging.getLogger("httpx").setLevel(logging.WARNING)  # thousands of requests a test
 
 
 def _missing() -> list[str]:
@@ -36,6 +38,16 @@ def cluster() -> Iterator[Cluster]:
         running.start_web(WEB_WORKERS)
         running.start_worker()
         yield running
+
+
+@pytest.fixture(autouse=True)
+def every_process_up(cluster: Cluster) -> None:
+    """A test that killed a web worker or the queue worker leaves it to the next to start."""
+    for process in cluster.web:
+        if not process.running:
+            cluster.restart(process)
+    if not cluster.worker.running:
+        cluster.start_worker()
 
 
 def live_urls(cluster: Cluster) -> list[str]:

@@ -74,7 +74,6 @@ async def test_a_web_worker_killed_during_submissions_loses_none_and_stores_none
             await visitor.aclose()
     doomed.popen.wait(timeout=10)
     assert doomed.popen.returncode == -signal.SIGKILL
-    cluster.restart(doomed)  # for the tests after this one
 
     matter_outcomes, review_outcomes = outcomes[:MATTERS], outcomes[MATTERS:]
     assert all(o.accepted for o in outcomes), [o.statuses for o in outcomes if not o.accepted]
