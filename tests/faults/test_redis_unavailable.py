@@ -107,3 +107,21 @@ async def test_redis_away_refuses_sign_in_politely_and_everything_resumes_when_i
     )
     await asyncio.sleep(3)  # time for a second delivery, were there one
     assert sorted(pushed_links(push_service, phone)) == expected
+
+    # The queue worker lives through an outage of its own and takes the next job, once.
+    last = await applicant.matter_ready_to_send()
+    worker = cluster.worker.popen.pid
+    await asyncio.to_thread(cluster.stop_redis)
+    await asyncio.sleep(3)
+    await asyncio.to_thread(cluster.start_redis)
+    await asyncio.sleep(1)
+    sent = await applicant.post_form(f"/my/matters/{last['reference']}/send", last)
+    assert sent.accepted, sent.statuses
+    await asyncio.to_thread(
+        wait_for, lambda: len(pushed_links(push_service, phone)) > SENDS, 60, "the next push"
+    )
+    await asyncio.sleep(2)
+    assert cluster.worker.running and cluster.worker.popen.pid == worker
+    assert sorted(pushed_links(push_service, phone)) == sorted(
+        [*expected, f"/my/matters/{last['reference']}"]
+    )
