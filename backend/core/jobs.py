@@ -314,23 +314,29 @@ class JobWorker:
         if error is None:
             return
         failed = job.status == Status.FAILED
-        await self.queue.redis.hincrby(
-            job_counts_key(self.queue), f"{job.function}|{'failed' if failed else 'retried'}", 1
-        )
         if failed and self.on_failure is not None:
-            await self.on_failure(
-                FailedRun(
-                    name=job.function,
-                    key=job.key,
-                    arguments=dict(job.kwargs or {}),
-                    error=_error_text(error),
-                    attempts=job.attempts,
-                    timeout=job.timeout,
-                    queued_at=datetime.fromtimestamp(job.queued / 1000, UTC),
-                    failed_at=datetime.now(UTC),
-                    request_id=_request_id_of(job),
+            try:
+                await self.on_failure(
+                    FailedRun(
+                        name=job.function,
+                        key=job.key,
+                        arguments=dict(job.kwargs or {}),
+                        error=_error_text(error),
+                        attempts=job.attempts,
+                        timeout=job.timeout,
+                        queued_at=datetime.fromtimestamp(job.queued / 1000, UTC),
+                        failed_at=datetime.now(UTC),
+                        request_id=_request_id_of(job),
+                    )
                 )
+            except Exception:  # the database away: the log line above is all that is left
+                logger.exception("job %s not put on the failed list", job.key)
+        try:
+            await self.queue.redis.hincrby(
+                job_counts_key(self.queue), f"{job.function}|{'failed' if failed else 'retried'}", 1
             )
+        except Exception as problem:  # a count missed; the job itself is handled
+            logger.warning("job %s not counted: %r", job.key, problem)
 
     async def _enqueue_periodic_runs(self) -> None:
         while True:
