@@ -108,6 +108,7 @@ async def test_an_admin_sees_the_failed_job_and_tries_it_again_once(queued_app, 
     async with serve(queued_app) as client:
         admin = Person(client, mailbox)
         await enrol(admin, queued_app, Account.Role.admin)
+        assert 'href="/admin/jobs"' in (await client.get("/staff")).text  # from the console
         page = await client.get("/admin/jobs")
         assert page.status_code == 200
         assert f'id="failed-{failed.id}"' in page.text
