@@ -1,4 +1,5 @@
-"""Web workers started the way deploy/run-scale.sh starts them, for tests that need real processes.
+"""Web workers started the way deploy/run-scale.sh starts them, and Debian's nginx in front of
+them with deploy/nginx/iph.conf, for tests (and bench/deploy_nginx.py) that need real processes.
 
 `WebWorkers(var_dir, count, settings)` runs `deploy/run-scale.sh prepare` (migrate, static files
 for nginx) and then `deploy/run-scale.sh web PORT` for `count` free loopback ports; each worker
@@ -6,12 +7,20 @@ is its own process group and `stop()` ends them (SIGTERM, then SIGKILL after a b
 a test fails (use it as a context manager). With no IPH_DATABASE_URL / IPH_REDIS_URL in
 `settings`, the workers share one SQLite file and the file stores of `var_dir` (the script's
 defaults are for people, not tests: empty values here mean "embedded").
+
+`FrontNginx(directory, workers)` writes a copy of the repository's nginx site file with free
+loopback ports, a certificate made for 127.0.0.1 and the workers' var dir put in, wraps it in a
+main file of its own (pid, logs, temporary folders in `directory`) and runs nginx in the
+foreground; `stop()` ends it. `nginx_missing()` says why it cannot run here, or None.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import ipaddress
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +32,9 @@ from types import TracebackType
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RUN_SCALE = PROJECT_ROOT / "deploy" / "run-scale.sh"
+NGINX_SITE = PROJECT_ROOT / "deploy" / "nginx" / "iph.conf"
+NGINX = os.environ.get("IPH_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
+BROTLI_STATIC = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
 # Three pytest workers may start app processes at once on two loaded cores.
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 20.0
@@ -154,4 +166,146 @@ class WebWorkers:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self.stop()
+
+
+def nginx_missing() -> str | None:
+    if not Path(NGINX).is_file():
+        return f"nginx not found ({NGINX})"
+    if not BROTLI_STATIC.is_file():
+        return f"nginx's brotli_static module not found ({BROTLI_STATIC})"
+    return None
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as an operator's would be (clients trust it)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "fullchain.pem", directory / "privkey.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def _replaced(text: str, old: str, new: str) -> str:
+    assert old in text, f"deploy/nginx/iph.conf no longer has {old!r}: mend tests/scale_cluster.py"
+    return text.replace(old, new)
+
+
+class FrontNginx:
+    def __init__(self, directory: Path, workers: WebWorkers, *, access_log: bool = True) -> None:
+        self.directory = directory
+        self.workers = workers
+        self.https_port, self.http_port = free_port(), free_port()
+        self.url = f"https://127.0.0.1:{self.https_port}"
+        self.http_url = f"http://127.0.0.1:{self.http_port}"
+        self.access_log = directory / "access.log"
+        self.error_log = directory / "error.log"
+        self.write_access_log = access_log
+        self.cert_file, self.key_file = self_signed(directory)
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def site_config(self) -> str:
+        text = NGINX_SITE.read_text()
+        text = _replaced(
+            text,
+            "server 127.0.0.1:8000;  # EDIT: one line per web worker\n    server 127.0.0.1:8001;",
+            "\n    ".join(f"server 127.0.0.1:{worker.port};" for worker in self.workers.workers),
+        )
+        text = _replaced(
+            text,
+            "listen 443 ssl http2;\n    listen [::]:443 ssl http2;",
+            f"listen 127.0.0.1:{self.https_port} ssl http2;",
+        )
+        text = _replaced(
+            text, "listen 80;\n    listen [::]:80;", f"listen 127.0.0.1:{self.http_port};"
+        )
+        text = _replaced(text, "/etc/ssl/iph/fullchain.pem", str(self.cert_file))
+        text = _replaced(text, "/etc/ssl/iph/privkey.pem", str(self.key_file))
+        log = f"access_log {self.access_log} iph;" if self.write_access_log else "access_log off;"
+        text = _replaced(text, "access_log /var/log/nginx/iph.access.log iph;", log)
+        return _replaced(text, "root /srv/iph/var;", f"root {self.workers.var_dir};")
+
+    def main_config(self, site: Path) -> str:
+        """What Debian's /etc/nginx/nginx.conf gives a site file, every path in `directory`."""
+        temp = "\n".join(
+            f"    {kind}_temp_path {self.directory / kind};"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        # Started as root, nginx's workers would be `nobody`, who cannot read the test's folders.
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        return (
+            f"daemon off;\n{user}worker_processes 1;\npid {self.directory / 'nginx.pid'};\n"
+            f"error_log {self.error_log} warn;\nload_module {BROTLI_STATIC};\n"
+            "events { worker_connections 256; }\n"
+            "http {\n    include /etc/nginx/mime.types;\n"
+            f"    default_type application/octet-stream;\n{temp}\n    include {site};\n}}\n"
+        )
+
+    def start(self) -> FrontNginx:
+        site, main = self.directory / "iph.conf", self.directory / "nginx.conf"
+        site.write_text(self.site_config())
+        main.write_text(self.main_config(site))
+        self._process = subprocess.Popen(
+            [NGINX, "-p", str(self.directory), "-c", str(main), "-e", str(self.error_log)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            if self._process.poll() is not None:
+                log = self.error_log.read_text()
+                raise RuntimeError(f"nginx exited ({self._process.returncode}):\n{log}")
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", self.https_port), 1).close()
+                return self
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"nginx not listening after 30 s:\n{self.error_log.read_text()}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+    def __enter__(self) -> FrontNginx:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()

@@ -1,24 +1,20 @@
 """deploy/nginx/iph.conf run by Debian's nginx on loopback in front of two web workers.
 
-The workers are started as deploy/run-scale.sh starts them (tests/scale_cluster.py), sharing one
-SQLite file and the file stores of their var dir; nginx reads a copy of the repository's site
-file with free ports, a certificate made here and that var dir put in, over TLS and HTTP/2 as a
-phone would. The last test stops one worker with SIGTERM while a request of its own is in flight.
+The workers are started as deploy/run-scale.sh starts them, sharing one SQLite file and the file
+stores of their var dir; nginx reads a copy of the repository's site file with free ports, a
+certificate made for the test and that var dir put in (tests/scale_cluster.py), and is asked
+over TLS and HTTP/2 as a phone would. The last test stops one worker with SIGTERM while a
+request of its own is in flight.
 """
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import gzip
-import ipaddress
 import os
 import re
-import shutil
 import signal
 import socket
 import ssl
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,145 +23,48 @@ from pathlib import Path
 import brotli
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from backend.core.security import BASELINE_HEADERS, HSTS, SANDBOXED_FILE_POLICY
 from backend.core.static_assets import STATIC_DIR
 from backend.inquiries.marks import keep_mark_image
-from tests.scale_cluster import PROJECT_ROOT, STOP_TIMEOUT, WebWorkers, free_port
+from tests.scale_cluster import STOP_TIMEOUT, FrontNginx, WebWorkers, nginx_missing
 
-SITE_CONFIG = PROJECT_ROOT / "deploy" / "nginx" / "iph.conf"
-NGINX = os.environ.get("IPH_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
-BROTLI_STATIC = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
 # Requests that change something or call the API, per client and minute: low, to reach it.
 RATE_LIMIT = 5
 YEAR_IMMUTABLE = "public, max-age=31536000, immutable"
 
-
-def _missing() -> str | None:
-    if not Path(NGINX).is_file():
-        return f"nginx not found ({NGINX})"
-    if not BROTLI_STATIC.is_file():
-        return f"nginx's brotli_static module not found ({BROTLI_STATIC})"
-    return None
-
-
-MISSING = _missing()
+MISSING = nginx_missing()
 INSTALL = "`make nginx-deps` as root installs Debian's nginx and libnginx-mod-http-brotli-static"
 if MISSING and os.environ.get("CI") != "true":  # on CI (make test installs them) it fails
     pytest.skip(f"{MISSING}: {INSTALL} (or set IPH_NGINX)", allow_module_level=True)
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and its key, as an operator's would be (the client trusts it)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = directory / "fullchain.pem", directory / "privkey.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
-
-
-def _replaced(text: str, old: str, new: str) -> str:
-    assert old in text, f"deploy/nginx/iph.conf no longer has {old!r}: mend this test's copy"
-    return text.replace(old, new)
-
-
 @dataclass
 class FrontDoor:
-    url: str
-    http_url: str
-    cert_file: Path
-    var_dir: Path
-    access_log: Path
+    nginx: FrontNginx
     workers: WebWorkers
+
+    @property
+    def url(self) -> str:
+        return self.nginx.url
+
+    @property
+    def var_dir(self) -> Path:
+        return self.workers.var_dir
 
     def client(self, address: str = "127.0.0.1") -> httpx.Client:
         """A phone at `address` (any 127.x.y.z reaches nginx on loopback, from its own address)."""
         transport = httpx.HTTPTransport(
             http2=True,
             local_address=address,
-            verify=ssl.create_default_context(cafile=self.cert_file),
+            verify=ssl.create_default_context(cafile=self.nginx.cert_file),
         )
         return httpx.Client(base_url=self.url, transport=transport, timeout=30)
 
     def log_lines(self, path: str) -> list[str]:
         """Access log lines of requests for `path`, oldest first (nginx writes each at once)."""
-        lines = self.access_log.read_text().splitlines()
+        lines = self.nginx.access_log.read_text().splitlines()
         return [line for line in lines if f" {path} HTTP/" in line]
-
-
-def _site_config(door: FrontDoor, https_port: int, http_port: int, key_file: Path) -> str:
-    ports = [worker.port for worker in door.workers.workers]
-    text = SITE_CONFIG.read_text()
-    text = _replaced(
-        text,
-        "server 127.0.0.1:8000;  # EDIT: one line per web worker\n    server 127.0.0.1:8001;",
-        "\n".join(f"    server 127.0.0.1:{port};" for port in ports).lstrip(),
-    )
-    text = _replaced(
-        text,
-        "listen 443 ssl http2;\n    listen [::]:443 ssl http2;",
-        f"listen 127.0.0.1:{https_port} ssl http2;",
-    )
-    text = _replaced(text, "listen 80;\n    listen [::]:80;", f"listen 127.0.0.1:{http_port};")
-    text = _replaced(text, "/etc/ssl/iph/fullchain.pem", str(door.cert_file))
-    text = _replaced(text, "/etc/ssl/iph/privkey.pem", str(key_file))
-    text = _replaced(text, "/var/log/nginx/iph.access.log", str(door.access_log))
-    return _replaced(text, "root /srv/iph/var;", f"root {door.var_dir};")
-
-
-def _main_config(directory: Path, site: Path) -> str:
-    """What Debian's /etc/nginx/nginx.conf gives a site file, with every path in `directory`."""
-    temp = "\n".join(
-        f"    {kind}_temp_path {directory / kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    # Started as root, nginx's workers would be `nobody`, who cannot read the test's folders.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    return (
-        f"daemon off;\n{user}worker_processes 1;\npid {directory / 'nginx.pid'};\n"
-        f"error_log {directory / 'error.log'} warn;\nload_module {BROTLI_STATIC};\n"
-        "events { worker_connections 256; }\n"
-        f"http {{\n    include /etc/nginx/mime.types;\n    default_type application/octet-stream;\n"
-        f"{temp}\n    include {site};\n}}\n"
-    )
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], error_log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"nginx exited ({process.returncode}):\n{error_log.read_text()}")
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"nginx not listening after 30 s:\n{error_log.read_text()}")
 
 
 @pytest.fixture(scope="module")
@@ -173,41 +72,11 @@ def front_door(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FrontDoor]:
     if MISSING:
         pytest.fail(f"{MISSING}: {INSTALL}")
     directory = tmp_path_factory.mktemp("nginx")
-    cert_file, key_file = _self_signed(directory)
-    https_port, http_port = free_port(), free_port()
-    origin = f"https://127.0.0.1:{https_port}"
-    settings = {"IPH_ORIGIN": origin, "IPH_RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT)}
-    with WebWorkers(directory / "var", 2, settings) as workers:
-        door = FrontDoor(
-            origin,
-            f"http://127.0.0.1:{http_port}",
-            cert_file,
-            workers.var_dir,
-            directory / "access.log",
-            workers,
-        )
-        site = directory / "iph.conf"
-        site.write_text(_site_config(door, https_port, http_port, key_file))
-        main = directory / "nginx.conf"
-        main.write_text(_main_config(directory, site))
-        error_log = directory / "error.log"
-        nginx = subprocess.Popen(
-            [NGINX, "-p", str(directory), "-c", str(main), "-e", str(error_log)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            _wait_for_port(https_port, nginx, error_log)
-            yield door
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(nginx.pid, signal.SIGTERM)
-            try:
-                nginx.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(nginx.pid, signal.SIGKILL)
-                nginx.wait(timeout=5)
+    workers = WebWorkers(directory / "var", 2, {"IPH_RATE_LIMIT_PER_MINUTE": str(RATE_LIMIT)})
+    nginx = FrontNginx(directory, workers)  # its ports first: the workers' origin is its URL
+    workers.settings["IPH_ORIGIN"] = nginx.url
+    with workers, nginx:
+        yield FrontDoor(nginx, workers)
 
 
 def _upstreams(lines: list[str]) -> list[str]:
@@ -310,7 +179,7 @@ def test_metrics_are_not_served_to_the_internet(front_door: FrontDoor) -> None:
 
 
 def test_plain_http_is_sent_to_https(front_door: FrontDoor) -> None:
-    answer = httpx.get(front_door.http_url + "/records?q=1", follow_redirects=False)
+    answer = httpx.get(front_door.nginx.http_url + "/records?q=1", follow_redirects=False)
     assert answer.status_code == 301
     assert answer.headers["location"] == "https://127.0.0.1/records?q=1"
 
