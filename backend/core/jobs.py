@@ -57,10 +57,12 @@ JOB_RETRY_DELAY_SECONDS = 30
 # A running job touches its heartbeat every third of this; a job whose worker died (SIGKILL, a
 # lost machine) is taken up again by another worker once this has passed without one.
 JOB_HEARTBEAT_SECONDS = 60
-# How often a worker looks for jobs whose worker died (SAQ's sweep; cheap: one list read). It is
-# also how long one sweep holds its lock across workers: longer than the 5 s a sweep waits for a
-# stuck job to abort, so that two sweeps do not hand the same job back twice.
-SWEEP_SECONDS = 15
+# How often a worker looks for jobs whose worker died (SAQ's sweep, its default). It is also how
+# long one sweep holds its lock across workers: longer than the 5 s a sweep waits for a stuck job
+# to abort, so that two workers' sweeps do not overlap on one job. Not shorter: a sweep that comes in
+# the moment between a worker taking a job and marking it active hands that job back too, and it
+# runs twice (tobymao/saq#277); the jobs are idempotent for that, but it should stay rare.
+SWEEP_SECONDS = 60
 # An idle worker asks Redis for a job at least this often, so a stopping worker's idle slots end.
 DEQUEUE_WAIT_SECONDS = 1.0
 # On SIGTERM the jobs under way get this long to finish (within the usual 30 s before SIGKILL),
