@@ -7,7 +7,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from backend.auth.guards import current_account, role_in
+from backend.auth.guards import current_account, request_meta, role_in
 from backend.auth.tables import Account
 from backend.jobs import service
 
@@ -33,7 +33,11 @@ class FailedJobsController(Controller):
         if queue is None:  # embedded: nothing is ever queued, so nothing is on the list
             raise NotFoundException
         tried = await service.try_again(
-            failed_job_id, queue, current_account(request).id, request.app.state.auth.clock()
+            failed_job_id,
+            queue,
+            current_account(request).id,
+            request_meta(request),
+            request.app.state.auth.clock(),
         )
         if not tried:
             raise NotFoundException

@@ -7,6 +7,7 @@ from datetime import datetime
 import msgspec
 from saq.queue.redis import RedisQueue
 
+from backend.auth import audit
 from backend.core.jobs import FailedRun, enqueue
 from backend.jobs.tables import FailedJob
 
@@ -39,13 +40,14 @@ async def failed_jobs(limit: int = LIST_LENGTH) -> list[FailedJob]:
     )
 
 
-async def try_again(failed_job_id: int, queue: RedisQueue, account_id: int, now: datetime) -> bool:
-    """Queue the job again with its arguments (and every attempt it had); False when it is not
-    on the list or was tried again already (two admins clicking at once queue it once)."""
+async def try_again(
+    failed_job_id: int, queue: RedisQueue, admin_id: int, meta: audit.RequestMeta, now: datetime
+) -> bool:
+    """Queue the job again with its arguments (and a fresh set of attempts), audited; False when
+    it is not on the list or was tried again already (two admins clicking at once queue it once).
+    """
     claimed = (
-        await FailedJob.update(
-            {FailedJob.tried_again_at: now, FailedJob.tried_again_by: account_id}
-        )
+        await FailedJob.update({FailedJob.tried_again_at: now, FailedJob.tried_again_by: admin_id})
         .where((FailedJob.id == failed_job_id) & FailedJob.tried_again_at.is_null())
         .returning(FailedJob.name, FailedJob.arguments, FailedJob.timeout_seconds)
     )
@@ -62,4 +64,12 @@ async def try_again(failed_job_id: int, queue: RedisQueue, account_id: int, now:
             {FailedJob.tried_again_at: None, FailedJob.tried_again_by: None}
         ).where(FailedJob.id == failed_job_id)
         raise
+    await audit.record(
+        "failed-job-tried-again",
+        "success",
+        meta,
+        actor_id=admin_id,
+        actor_role="admin",
+        target=f"{row['name']} (failed job {failed_job_id})",
+    )
     return True

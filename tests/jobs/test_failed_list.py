@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from saq import Status
 
-from backend.auth.tables import Account
+from backend.auth.tables import Account, AuditEvent
 from backend.core import jobs
 from backend.core.jobs import FailedRun, JobWorker, enqueue, job_counts_key
 from backend.jobs.service import failed_jobs, record_failure
@@ -129,6 +129,10 @@ async def test_an_admin_sees_the_failed_job_and_tries_it_again_once(queued_app, 
     [row] = await FailedJob.objects().where(FailedJob.id == failed.id)
     account = await Account.objects().where(Account.email == admin.email).first()
     assert row.tried_again_by == account.id and row.tried_again_at is not None
+    [audited] = await AuditEvent.objects().where(
+        (AuditEvent.event == "failed-job-tried-again") & (AuditEvent.actor_id == account.id)
+    )
+    assert audited.target == f"fetch-far-record (failed job {failed.id})"
 
 
 async def test_the_failed_list_is_for_admins_only(person: Person, app) -> None:
