@@ -5,7 +5,9 @@ light falls evened out, its polarity turned so that the mark is dark on a light 
 mark on a dark sign reads as the same mark), and cropped to the mark. The descriptor is a
 pyramid of unsigned gradient-orientation histograms (HOG-like cells, 4x4 and 8x8, eight
 orientations modulo 180 degrees: unchanged by inverting or recolouring), square-rooted and
-L2-normalised so that a dot product is a cosine similarity. bench/README.md says what was
+L2-normalised so that a dot product is a cosine similarity. A registered mark is described
+whole and, where a blank band divides it, in its two parts; a photo at several crops, its
+tight ones also with each side padded (for a mark cut off). bench/README.md says what was
 measured against what.
 """
 
@@ -27,6 +29,14 @@ QUERY_SIDE = 512  # photos are described at most this large
 # A plate (the mark's own ground in a cluttered photo) covers this share of the photo at least
 # and at most; so many of the largest are tried.
 PLATE_MIN, PLATE_MAX, PLATES = 0.05, 0.9, 6
+# The brightest share of a photo, one more cue to a plate (a light ground split by strokes).
+PLATE_WHITE = 0.15
+# A registered mark is also described in two parts where a blank band at least SPLIT_GAP of
+# its side runs across it, each part at least SPLIT_SIDE of the side (a figure and its words).
+SPLIT_GAP, SPLIT_SIDE = 0.04, 0.15
+# A tight crop of a photographed mark may have lost a side (cut off by the frame or a hand):
+# it is also described with each side in turn padded by this share with its ground.
+PAD = 0.25
 
 
 def grey_of(image: Image.Image) -> np.ndarray:
@@ -95,13 +105,45 @@ def describe(grey: np.ndarray) -> np.ndarray:
     return vector / norm if norm > 0 else vector
 
 
-def describe_mark(image: Image.Image) -> np.ndarray | None:
-    """A registered mark's descriptor; None when the image holds nothing to describe."""
+def _split(grey: np.ndarray, axis: int) -> list[np.ndarray]:
+    """A mark cut in two along its widest blank band across `axis` (0: a band of rows), when
+    the band is wide enough and each side large enough to be a part of its own."""
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    inked = (grey.astype(np.int16) < int(np.median(border)) - 60).any(axis=1 - axis)
+    length = inked.size
+    best, start = (0, 0), None
+    for at, ink in enumerate([*inked, True]):
+        if not ink and start is None:
+            start = at
+        elif ink and start is not None:
+            best = max(best, (at - start, start))
+            start = None
+    gap, begin = best
+    if gap < SPLIT_GAP * length or min(begin, length - begin - gap) < SPLIT_SIDE * length:
+        return []
+    if axis == 0:
+        halves = (grey[:begin], grey[begin + gap :])
+    else:
+        halves = (grey[:, :begin], grey[:, begin + gap :])
+    parts = []
+    for half in halves:
+        box = _content_box(half)
+        if box is not None:
+            parts.append(_crop(half, box))
+    return parts
+
+
+def describe_mark_views(image: Image.Image) -> np.ndarray:
+    """A registered mark's descriptors, one a row: the whole mark first, then its parts apart
+    (a figure and its words, say), so that a photo showing one part meets it. Empty when the
+    image holds nothing to describe."""
     grey = _dark_on_light(grey_of(image))
     box = _content_box(grey)
     if box is None:
-        return None
-    return describe(_crop(grey, box))
+        return np.zeros((0, DIMENSIONS), np.float32)
+    whole = _crop(grey, box)
+    parts = [whole, *_split(whole, 0), *_split(whole, 1)]
+    return np.stack([describe(part) for part in parts if min(part.shape) >= 8])
 
 
 def _hull(mask: np.ndarray) -> np.ndarray:
@@ -151,7 +193,8 @@ def _plates(
     grey: np.ndarray, evened: np.ndarray
 ) -> list[tuple[tuple[int, int, int, int], np.ndarray]]:
     """Regions that may be the mark's own ground in a cluttered photo, largest first: smooth
-    areas (two thresholds), the bright side of Otsu's threshold, and areas no edge crosses."""
+    areas (two thresholds), the bright side of Otsu's threshold, the brightest pixels, and
+    areas no edge crosses."""
     height, width = grey.shape
     values = grey.astype(np.float32)
     mean, square = cv2.blur(values, (5, 5)), cv2.blur(values * values, (5, 5))
@@ -165,6 +208,11 @@ def _plates(
         cues.append(cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel))
     edges = cv2.Canny(cv2.GaussianBlur(evened, (0, 0), 1.0), 30, 90)
     cues.append((cv2.dilate(edges, np.ones((3, 3), np.uint8)) == 0).astype(np.uint8))
+    # Otsu's bright side often holds the plate and a light ground around it together; the
+    # brightest pixels alone keep a white plate apart from them.
+    white = (evened >= np.percentile(evened, 100 * (1 - PLATE_WHITE))).astype(np.uint8)
+    closed = cv2.morphologyEx(white, cv2.MORPH_CLOSE, kernel)
+    cues.append(cv2.morphologyEx(closed, cv2.MORPH_OPEN, kernel))
     found = []
     for cue in cues:
         count, labels, stats, _ = cv2.connectedComponentsWithStats(cue, connectivity=4)
@@ -177,9 +225,27 @@ def _plates(
     return [(box, mask) for _, box, mask in found[:PLATES]]
 
 
+def _completed(crop: np.ndarray) -> Iterator[np.ndarray]:
+    """A tight crop and, for a mark that may have lost a side, each side padded in turn with
+    the crop's ground (the lost part then reads as blank, not as the rest stretched)."""
+    yield crop
+    border = np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]])
+    ground = int(np.median(border))
+    height, width = crop.shape
+    across, down = int(width * PAD), int(height * PAD)
+    for top, bottom, left, right in (
+        (0, 0, across, 0),
+        (0, 0, 0, across),
+        (down, 0, 0, 0),
+        (0, down, 0, 0),
+    ):
+        yield cv2.copyMakeBorder(crop, top, bottom, left, right, cv2.BORDER_CONSTANT, value=ground)
+
+
 def query_crops(image: Image.Image) -> Iterator[np.ndarray]:
     """The crops of a photo to describe, each grey, evened and dark on light: the whole, its
-    centre, what stands out, and each plate found with the clutter around it blanked."""
+    centre, what stands out, and each plate found with the clutter around it blanked; the
+    tight crops also with each side padded."""
     grey = grey_of(image)
     longest = max(grey.shape)
     if longest > QUERY_SIDE:
@@ -194,7 +260,7 @@ def query_crops(image: Image.Image) -> Iterator[np.ndarray]:
         yield whole[dy : height - dy, dx : width - dx]
     box = _content_box(whole, threshold=40)
     if box is not None and (box[2] - box[0]) * (box[3] - box[1]) < 0.9 * height * width:
-        yield _crop(whole, box)
+        yield from _completed(_crop(whole, box))
     for (x0, y0, x1, y1), mask in _plates(grey, evened):
         plate = evened[y0:y1, x0:x1].copy()
         hull = _hull(mask)
@@ -203,10 +269,11 @@ def query_crops(image: Image.Image) -> Iterator[np.ndarray]:
             if view is None:
                 continue
             view = _dark_on_light(view)
-            yield view
             inner = _content_box(view, threshold=40)
-            if inner is not None:
-                yield _crop(view, inner)
+            if inner is None:
+                continue  # a bare plate: noise alone can look like a dense mark
+            yield view
+            yield from _completed(_crop(view, inner))
 
 
 def describe_query(image: Image.Image) -> np.ndarray:

@@ -25,9 +25,12 @@ class Loaded:
 
     stamp: tuple[int, int] = (-1, 0)  # (count, latest written) of MarkEntry when loaded
     record_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # One row per view of a mark (the whole, then its parts), `entry_of_row` the position of
+    # the entry it belongs to; an entry without an image has no row.
     vectors: np.ndarray = field(
         default_factory=lambda: np.zeros((0, features.DIMENSIONS), np.float32)
     )
+    entry_of_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     has_image: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     kinds: list[str] = field(default_factory=list)
     nice: list[frozenset[int]] = field(default_factory=list)
@@ -57,10 +60,12 @@ class Loaded:
         return mask
 
 
-def _vector_of(descriptor: bytes) -> np.ndarray | None:
-    if not descriptor:
-        return None
-    return np.frombuffer(descriptor, dtype=np.float16).astype(np.float32)
+def _views_of(descriptor: bytes) -> np.ndarray:
+    """The stored descriptors of a mark's views, one a row (none when it has no image)."""
+    values = np.frombuffer(descriptor, dtype=np.float16)
+    if values.size == 0 or values.size % features.DIMENSIONS:
+        return np.zeros((0, features.DIMENSIONS), np.float32)
+    return values.reshape(-1, features.DIMENSIONS).astype(np.float32)
 
 
 def _numbers(listed: str) -> frozenset[int]:
@@ -73,14 +78,14 @@ def _codes(listed: str) -> tuple[str, ...]:
 
 def build(rows: list[dict], stamp: tuple[int, int]) -> Loaded:
     loaded = Loaded(stamp=stamp)
-    vectors = np.zeros((len(rows), features.DIMENSIONS), np.float32)
-    has_image = np.zeros(len(rows), bool)
+    views = [_views_of(row["descriptor"]) for row in rows]
+    counts = np.array([len(view) for view in views], np.int64)
+    vectors = (
+        np.concatenate(views) if counts.sum() else np.zeros((0, features.DIMENSIONS), np.float32)
+    )
+    has_image = counts > 0
     by_gram: defaultdict[str, list[int]] = defaultdict(list)
     for position, row in enumerate(rows):
-        vector = _vector_of(row["descriptor"])
-        if vector is not None and vector.shape[0] == features.DIMENSIONS:
-            vectors[position] = vector
-            has_image[position] = True
         loaded.kinds.append(row["kind"])
         loaded.nice.append(_numbers(row["nice_classes"]))
         loaded.vienna.append(_codes(row["vienna_codes"]))
@@ -90,6 +95,7 @@ def build(rows: list[dict], stamp: tuple[int, int]) -> Loaded:
             by_gram[gram].append(position)
     loaded.record_ids = np.array([row["record"] for row in rows], np.int64)
     loaded.vectors = vectors
+    loaded.entry_of_row = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
     loaded.has_image = has_image
     loaded.by_gram = dict(by_gram)
     return loaded

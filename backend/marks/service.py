@@ -50,16 +50,17 @@ def mark_image_path(address: str, marks_dir: Path | None = None) -> Path | None:
 
 
 def descriptor_of_file(path: Path | None) -> bytes:
-    """The stored descriptor of a mark image file; b"" when unreadable (an SVG, say)."""
+    """The stored descriptors of a mark image file's views, one after another; b"" when
+    unreadable (an SVG, say)."""
     if path is None or path.suffix.lower() == ".svg" or not path.is_file():
         return b""
     try:
         with Image.open(path) as image:
             image.load()
-            vector = features.describe_mark(image)
+            views = features.describe_mark_views(image)
     except (UnidentifiedImageError, OSError, ValueError):
         return b""
-    return b"" if vector is None else vector.astype(np.float16).tobytes()
+    return views.astype(np.float16).tobytes()
 
 
 def _words_of(record: Record) -> str:
@@ -153,10 +154,12 @@ async def rebuild_index(progress: Callable[[int, int], None] = lambda done, tota
 
 
 def _image_scores(loaded: Loaded, queries: np.ndarray) -> np.ndarray:
-    """Each entry's score by image, 0..1: its best cosine over the query's crops, mapped."""
+    """Each entry's score by image, 0..1: its best cosine over the query's crops and its own
+    views (the whole mark, its parts), mapped."""
     if not len(loaded):
         return np.zeros(0, np.float32)
-    cosines = (loaded.vectors @ queries.T).max(axis=1)
+    cosines = np.full(len(loaded), -1.0, np.float32)
+    np.maximum.at(cosines, loaded.entry_of_row, (loaded.vectors @ queries.T).max(axis=1))
     # Not clipped at 0: below the floor the order still counts (the score shown is clipped).
     scores = np.minimum((cosines - IMAGE_FLOOR) / (IMAGE_CEILING - IMAGE_FLOOR), 1)
     return np.where(loaded.has_image, scores, -1).astype(np.float32)

@@ -143,8 +143,9 @@ FUNCTIONS: dict[str, Callable[[Image.Image, random.Random], Image.Image]] = {
     "colour": colour,
     "inverted": inverted,
 }
-# All together, in a camera's order (the mark itself first, then the scene, then the camera).
-TOGETHER = ("colour", "crop", "clutter", "perspective", "light", "blur", "jpeg")
+# All eight together, in a camera's order (the mark itself first, light on dark in another
+# colour, then the scene, then the camera).
+TOGETHER = ("colour", "inverted", "crop", "clutter", "perspective", "light", "blur", "jpeg")
 
 
 def photo(image: Image.Image, names: Sequence[str], rng: random.Random) -> Image.Image:
