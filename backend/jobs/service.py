@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import msgspec
 from saq.queue.redis import RedisQueue
@@ -73,3 +73,14 @@ async def try_again(
         target=f"{row['name']} (failed job {failed_job_id})",
     )
     return True
+
+
+async def forget_failures_older_than(days: int, now: datetime) -> int:
+    """Drop failures from before the retention period (IPH_AUDIT_RETENTION_DAYS, as the audit
+    log's): the list is for what needs looking at, not a second log."""
+    gone = (
+        await FailedJob.delete()
+        .where(FailedJob.failed_at < now - timedelta(days=days))
+        .returning(FailedJob.id)
+    )
+    return len(gone)

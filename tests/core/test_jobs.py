@@ -102,6 +102,7 @@ def test_both_profiles_have_the_periodic_jobs_and_only_the_scale_profile_a_queue
         "purge-api-calls",
         "forget-idempotency-keys",
         "escalate-overdue-rectifications",
+        "forget-failed-jobs",
     }
     assert {job.name for job in app.state.periodic_jobs} == expected
     assert (app.state.jobs is None) is (not TEST_REDIS_URL)

@@ -14,7 +14,7 @@ from saq import Status
 from backend.auth.tables import Account, AuditEvent
 from backend.core import jobs
 from backend.core.jobs import FailedRun, JobWorker, enqueue, job_counts_key
-from backend.jobs.service import failed_jobs, record_failure
+from backend.jobs.service import failed_jobs, forget_failures_older_than, record_failure
 from backend.jobs.tables import FailedJob
 from tests.auth.test_staff_and_privacy import enrol
 from tests.conftest import TEST_REDIS_URL, serve
@@ -160,3 +160,29 @@ async def test_the_failed_list_lists_the_newest_failures_first(app) -> None:
         )
     listed = [row.job_key for row in await failed_jobs() if row.job_key in keys]
     assert listed == [keys[1], keys[0]]
+
+
+async def test_failures_older_than_the_retention_period_are_forgotten(app) -> None:
+    now = datetime.now(UTC)
+    keys = {age: f"age-{secrets.token_hex(3)}-{age}" for age in (200, 100)}
+    for age, key in keys.items():
+        moment = now - timedelta(days=age)
+        await record_failure(
+            FailedRun(
+                name="forget-idempotency-keys",
+                key=key,
+                arguments={},
+                error="RuntimeError",
+                attempts=3,
+                timeout=3600,
+                queued_at=moment,
+                failed_at=moment,
+                request_id=None,
+            )
+        )
+    assert await forget_failures_older_than(184, now) >= 1
+    left = {
+        row.job_key
+        for row in await FailedJob.objects().where(FailedJob.job_key.is_in(list(keys.values())))
+    }
+    assert left == {keys[100]}
