@@ -36,6 +36,9 @@ OUTAGES: tuple[type[BaseException], ...] = (
     redis.exceptions.TimeoutError,
 )
 RETRY_AFTER_OUTAGE_SECONDS = "5"
+# asyncpg says "the connection is gone" with its general InterfaceError: when a statement finds
+# it closed, or finds that the pool already took it back because the server ended it.
+LOST_CONNECTION = ("connection is closed", "released back to the pool")
 
 
 def is_outage(error: BaseException) -> bool:
@@ -48,6 +51,10 @@ def is_outage(error: BaseException) -> bool:
             continue
         seen.add(id(current))
         if isinstance(current, OUTAGES):
+            return True
+        if isinstance(current, asyncpg.InterfaceError) and any(
+            words in str(current) for words in LOST_CONNECTION
+        ):
             return True
         if isinstance(current, BaseExceptionGroup):
             pending.extend(current.exceptions)

@@ -78,6 +78,12 @@ def test_an_outage_is_told_by_the_error_or_by_what_led_to_it() -> None:
     except RuntimeError as wrapped:
         assert is_outage(wrapped)
     assert is_outage(ExceptionGroup("jobs", [ValueError(), asyncpg.AdminShutdownError("bye")]))
+    assert is_outage(
+        asyncpg.InterfaceError(
+            "cannot call Connection.fetch(): connection has been released back to the pool"
+        )
+    )
+    assert not is_outage(asyncpg.InterfaceError("another operation is in progress"))
     assert not is_outage(ValueError("a bug of ours"))
     assert not is_outage(asyncpg.UniqueViolationError("duplicate key"))
     assert not is_outage(FileNotFoundError("var/missing"))

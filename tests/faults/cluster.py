@@ -61,6 +61,16 @@ def wait_until(check, timeout: float, what: str, interval: float = 0.2):
     raise TimeoutError(f"{what} not within {timeout:g} s")
 
 
+def children_of(parent: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # "pid (name) state ppid …": the name may hold spaces, so split after its ")".
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                children.append(int(stat.parent.name))
+    return children
+
+
 @dataclass
 class Process:
     name: str
@@ -233,6 +243,18 @@ class Cluster:
         """A fast shutdown (SIGINT): sessions are ended, as a restart does."""
         if self.postgres is not None:
             self.postgres.stop(signal.SIGINT)
+
+    def freeze_postgres(self, number: int = signal.SIGSTOP) -> None:
+        """Stop (or with SIGCONT, resume) the postmaster and every backend: a server that takes
+        connections and never answers. Backends are sessions of their own (setsid), so the
+        postmaster's children are found by their parent."""
+        postmaster = self.postgres.popen.pid
+        for pid in [postmaster, *children_of(postmaster)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, number)
+
+    def thaw_postgres(self) -> None:
+        self.freeze_postgres(signal.SIGCONT)
 
     # Redis -----------------------------------------------------------------------------------
 

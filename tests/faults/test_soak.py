@@ -18,7 +18,7 @@ from tests.faults.cluster import Cluster
 from tests.faults.load import Browser, hidden_fields
 
 pytestmark = pytest.mark.faults
-SOAK_SECONDS = float(os.environ.get("IPH_SOAK_SECONDS", "60"))
+SOAK_SECONDS = float(os.environ.get("IPH_SOAK_SECONDS", "45"))
 WARM_UP_SECONDS = SOAK_SECONDS / 4
 RSS_GROWTH = 0.10
 CONCURRENCY = 6
