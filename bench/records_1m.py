@@ -195,9 +195,10 @@ class Generator:
             self.now,
         )
 
-    def chunks(self, count: int) -> Iterator[list[tuple]]:
-        for start in range(1, count + 1, CHUNK):
-            yield [self.record(i) for i in range(start, min(start + CHUNK, count + 1))]
+    def chunks(self, count: int, first_id: int = 1) -> Iterator[list[tuple]]:
+        end = first_id + count
+        for start in range(first_id, end, CHUNK):
+            yield [self.record(i) for i in range(start, min(start + CHUNK, end))]
 
 
 def with_terms(records: list[tuple], counts: Counter[str], next_id: int) -> list[tuple]:
@@ -220,6 +221,15 @@ def with_terms(records: list[tuple], counts: Counter[str], next_id: int) -> list
 # again at the end (a sorted build is far quicker than 45 million random index inserts).
 
 
+# Loading into a database that already holds records (`iph setup`'s demo records, for
+# bench/profiles_table.py): ids continue after theirs, a generated number they hold already is
+# left out, and the term counts are added to theirs.
+SEARCH_TERM_UPSERT = (
+    "INSERT INTO search_term (term, records) {} ON CONFLICT (term) "
+    "DO UPDATE SET records = search_term.records + excluded.records"
+)
+
+
 def load_sqlite(path: str, count: int, seed: int) -> dict:
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA synchronous=OFF")  # for the load only
@@ -234,12 +244,18 @@ def load_sqlite(path: str, count: int, seed: int) -> dict:
         connection.execute(f'DROP INDEX "{name}"')
     started = time.perf_counter()
     counts: Counter[str] = Counter()
-    term_rows = 0
+    held = {number for (number,) in connection.execute("SELECT number FROM record")}
+    (first_id,) = connection.execute("SELECT coalesce(max(id), 0) + 1 FROM record").fetchone()
+    (first_term,) = connection.execute(
+        "SELECT coalesce(max(id), 0) FROM record_search_term"
+    ).fetchone()
+    term_rows = first_term
     record_sql = (
         f"INSERT INTO record ({', '.join(RECORD_COLUMNS)}) "
         f"VALUES ({', '.join('?' * len(RECORD_COLUMNS))})"
     )
-    for records in Generator(seed).chunks(count):
+    for chunk in Generator(seed).chunks(count, first_id):
+        records = [record for record in chunk if record[1] not in held]
         terms = with_terms(records, counts, term_rows + 1)
         term_rows += len(terms)
         connection.execute("BEGIN")
@@ -250,9 +266,7 @@ def load_sqlite(path: str, count: int, seed: int) -> dict:
         )
         connection.execute("COMMIT")
     connection.execute("BEGIN")
-    connection.executemany(
-        "INSERT INTO search_term (term, records) VALUES (?, ?)", sorted(counts.items())
-    )
+    connection.executemany(SEARCH_TERM_UPSERT.format("VALUES (?, ?)"), sorted(counts.items()))
     connection.execute("COMMIT")
     loaded = time.perf_counter()
     for _, sql in indexes:
@@ -263,7 +277,7 @@ def load_sqlite(path: str, count: int, seed: int) -> dict:
     return {
         "insert_s": loaded - started,
         "index_s": indexed - loaded,
-        "term_rows": term_rows,
+        "term_rows": term_rows - first_term,
         "terms": len(counts),
         "counts": counts,
     }
@@ -289,8 +303,12 @@ async def load_postgres(url: str, count: int, seed: int) -> dict:
         await connection.execute(f'DROP INDEX "{index["indexname"]}"')
     started = time.perf_counter()
     counts: Counter[str] = Counter()
-    term_rows = 0
-    for records in Generator(seed).chunks(count):
+    held = {row["number"] for row in await connection.fetch("SELECT number FROM record")}
+    first_id = await connection.fetchval("SELECT coalesce(max(id), 0) + 1 FROM record")
+    first_term = await connection.fetchval("SELECT coalesce(max(id), 0) FROM record_search_term")
+    term_rows = first_term
+    for chunk in Generator(seed).chunks(count, first_id):
+        records = [record for record in chunk if record[1] not in held]
         terms = with_terms(records, counts, term_rows + 1)
         term_rows += len(terms)
         async with connection.transaction():
@@ -302,9 +320,16 @@ async def load_postgres(url: str, count: int, seed: int) -> dict:
                 records=terms,
                 columns=("id", "term", "filing_date", "record"),
             )
-    await connection.copy_records_to_table(
-        "search_term", records=sorted(counts.items()), columns=("term", "records")
-    )
+    async with connection.transaction():
+        await connection.execute(
+            "CREATE TEMPORARY TABLE loaded_term (term varchar(32), records integer) ON COMMIT DROP"
+        )
+        await connection.copy_records_to_table(
+            "loaded_term", records=sorted(counts.items()), columns=("term", "records")
+        )
+        await connection.execute(
+            SEARCH_TERM_UPSERT.format("SELECT term, records FROM loaded_term ORDER BY term")
+        )
     for table in TABLES:  # the app's own inserts continue after the loaded ids
         await connection.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -322,7 +347,7 @@ async def load_postgres(url: str, count: int, seed: int) -> dict:
     return {
         "insert_s": loaded - started,
         "index_s": indexed - loaded,
-        "term_rows": term_rows,
+        "term_rows": term_rows - first_term,
         "terms": len(counts),
         "counts": counts,
     }
