@@ -28,7 +28,11 @@ from tests.inquiries.test_records import new_patent_number, record_line, write_l
 from tests.people import csrf_token_of
 
 HANG = 15  # seconds: far above the timeouts' (1-5 s), far below asyncpg's 60 s default
-UNAVAILABLE = {"zh_Hans": "服务暂时不可用", "en": "Service temporarily unavailable"}
+UNAVAILABLE = {
+    "zh_Hans": "服务暂时不可用",
+    "zh_Hant": "服務暫時不可用",
+    "en": "Service temporarily unavailable",
+}
 
 
 @contextmanager
@@ -123,7 +127,7 @@ async def test_a_postgresql_that_never_answers_costs_a_request_seconds_not_a_han
     assert ready.status_code == 503
 
 
-@pytest.mark.parametrize("locale", ["zh_Hans", "en"])
+@pytest.mark.parametrize("locale", ["zh_Hans", "zh_Hant", "en"])
 async def test_signing_in_with_redis_down_says_the_service_is_temporarily_unavailable(
     make_app, settings, locale: str
 ) -> None:
