@@ -2,7 +2,7 @@
 workers, no 5xx, and each process's memory flat: its resident size at the end within
 RSS_GROWTH of what it was after the warm-up (VmRSS, /proc/<pid>/status).
 
-IPH_SOAK_SECONDS makes it longer (bench/README.md's figures come from a longer run)."""
+IPH_SOAK_SECONDS makes it longer (docs/decisions/scale-faults.md has a 3-minute run)."""
 
 from __future__ import annotations
 
