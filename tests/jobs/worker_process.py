@@ -1,11 +1,13 @@
 """A queue worker process for tests/jobs/test_worker_processes.py, run as
-`python -m tests.jobs.worker_process FOLDER NAME GRACE`.
+`python -m tests.jobs.worker_process FOLDER NAME GRACE SWEEP`.
 
-It is the app's own worker (the app's queued jobs and failed list; no periodic jobs, which would
-touch other test files' rows) plus a `probe` job that notes in FOLDER/probe.log when it starts
-and when it ends. It imports the app at once, says so (FOLDER/NAME.ready), and starts working
-only when FOLDER/NAME.go appears, so that a test pays for the imports of all its workers in
-parallel before it needs them. It stops by itself after LIFETIME_SECONDS.
+It is the app's own worker (its queued jobs and failed list, the sweep every SWEEP seconds: a
+sweep holds its lock across workers that long, so a short one lets the next worker sweep a dead
+one's job soon after; no periodic jobs, which would touch other test files' rows) plus a `probe`
+job that notes in FOLDER/probe.log when it starts and when it ends. It imports the app at once,
+says so (FOLDER/NAME.ready), and starts working only when FOLDER/NAME.go appears, so that a test
+pays for the imports of all its workers in parallel before it needs them. It stops by itself
+after LIFETIME_SECONDS.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 LIFETIME_SECONDS = 150
 
 
-async def work(folder: Path, name: str, grace: float) -> None:
+async def work(folder: Path, name: str, grace: float, sweep: float) -> None:
     from backend.app import create_app
     from backend.core import database
     from backend.core.jobs import JobWorker
@@ -43,7 +45,7 @@ async def work(folder: Path, name: str, grace: float) -> None:
         [*app.state.notify.job_tasks(), *app.state.job_tasks, ("probe", probe)],
         on_failure=app.state.record_failed_job,
         grace=grace,
-        sweep=1,
+        sweep=sweep,
     )
     asyncio.get_running_loop().call_later(
         LIFETIME_SECONDS, lambda: asyncio.ensure_future(worker.stop())
@@ -56,5 +58,5 @@ async def work(folder: Path, name: str, grace: float) -> None:
 
 
 if __name__ == "__main__":
-    folder, name, grace = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-    asyncio.run(work(folder, name, grace))
+    folder, name, grace, sweep = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3]), sys.argv[4]
+    asyncio.run(work(folder, name, grace, float(sweep)))
