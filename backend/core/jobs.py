@@ -59,9 +59,9 @@ JOB_RETRY_DELAY_SECONDS = 30
 JOB_HEARTBEAT_SECONDS = 60
 # How often a worker looks for jobs whose worker died (SAQ's sweep, its default). It is also how
 # long one sweep holds its lock across workers: longer than the 5 s a sweep waits for a stuck job
-# to abort, so that two workers' sweeps do not overlap on one job. Not shorter: a sweep that comes in
-# the moment between a worker taking a job and marking it active hands that job back too, and it
-# runs twice (tobymao/saq#277); the jobs are idempotent for that, but it should stay rare.
+# to abort, so that two workers' sweeps do not overlap on one job. Not shorter: a sweep that comes
+# in the moment between a worker taking a job and marking it active hands that job back too, and
+# it runs twice (tobymao/saq#277); the jobs are idempotent for that, but it should stay rare.
 SWEEP_SECONDS = 60
 # An idle worker asks Redis for a job at least this often, so a stopping worker's idle slots end.
 DEQUEUE_WAIT_SECONDS = 1.0
