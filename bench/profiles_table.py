@@ -297,8 +297,10 @@ def run_profile(args: argparse.Namespace) -> dict:
 def table(figures: dict[str, dict]) -> list[str]:
     """One row a target, a group of columns a profile."""
     names = [PROFILE_NAMES[engine] for engine in figures]
-    head = "| target |" + "".join(f" {name} req/s | p50 ms | p99 ms | vs plain |" for name in names)
-    lines = [head, "|---|" + "--:|--:|--:|--:|" * len(names)]
+    head = "| target |" + "".join(
+        f" {name} req/s | p50 ms | p99 ms | vs plain | other CPU |" for name in names
+    )
+    lines = [head, "|---|" + "--:|--:|--:|--:|--:|" * len(names)]
     by_engine = {
         engine: {load["target"]: bench.Load(**load) for load in result["loads"]}
         for engine, result in figures.items()
@@ -308,7 +310,7 @@ def table(figures: dict[str, dict]) -> list[str]:
         for loads in by_engine.values():
             load, plain = loads.get(row), loads["plain"]
             if load is None:
-                cells += ["–"] * 4
+                cells += ["–"] * 5
                 continue
             failed = f" ({load.bad} failed)" if load.bad else ""
             cells += [
@@ -316,6 +318,7 @@ def table(figures: dict[str, dict]) -> list[str]:
                 bench.fmt_ms(load.p50_ms),
                 bench.fmt_ms(load.p99_ms),
                 bench.fmt_ratio(load.rps / plain.rps),
+                f"{load.other_cores:.2f}",
             ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
@@ -351,6 +354,11 @@ def markdown(figures: dict[str, dict], info: dict[str, str], args: argparse.Name
         "",
         *table(figures),
         "",
+        "*other CPU*: cores that processes other than the server (its workers), its database "
+        "and wrk took during the run; above 0.2 the figures were disturbed (each load waited up "
+        f"to {args.max_wait:.0f} s for a quiet machine and ran up to {args.retries} more times; "
+        "the least disturbed run is shown).",
+        "",
         *(profile_note(engine, result, args) for engine, result in figures.items()),
     ]
     return "\n".join(lines) + "\n"
@@ -367,6 +375,7 @@ def main() -> None:
     parser.add_argument("--applicants", type=int, default=8, help="who the drafts are spread over")
     parser.add_argument("--reviewers", type=int, default=8, help="whose matters are rated")
     parser.add_argument("--small", action="store_true", help=f"smaller data: {SMALL}")
+    parser.add_argument("--save", type=Path, help="also write the figures to this JSON file")
     args = parser.parse_args()
     if args.small:
         for name, value in SMALL.items():
@@ -378,6 +387,8 @@ def main() -> None:
     info = bench.machine_info(bench.ensure_wrk())
     options = http_app.child_options(args, CHILD_OPTIONS)
     figures = run_on_engines(__file__, args.engines, options, args.postgres_url, BENCH_DATABASE)
+    if args.save:
+        args.save.write_text(json.dumps({"info": info, "figures": figures}))
     print(markdown(figures, info, args))
     print(f"One run took {time.monotonic() - started:.0f} s.")
 
