@@ -49,12 +49,11 @@ def wrap_the_app(app, watch: Stopwatch) -> None:
     from backend.core import page_cache
     from backend.core.database import WriterTransaction
     from backend.idempotency import service as idempotency
-    from backend.reviews import disclosure, published, routes, service, tallies
+    from backend.reviews import disclosure, published, service, tallies
     from backend.working_days import service as working_days
 
     for module, names in (
         (service, ("target_of", "submit_review", "_store_review", "_open_case")),
-        (routes, ("_count_against_limits",)),
         (limits, ("check",)),
         (tallies, ("rated",)),
         (published, ("shown_changed",)),
