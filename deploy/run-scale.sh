@@ -26,11 +26,17 @@ IPH_TRUSTED_PROXIES=${IPH_TRUSTED_PROXIES:-127.0.0.1}
 # Seconds a stopping web worker gives its requests in flight before cancelling them.
 IPH_GRACEFUL_SECONDS=${IPH_GRACEFUL_SECONDS:-30}
 
+# The web workers' request counts are summed on /metrics (prometheus_client's multiprocess mode)
+# through files of theirs in one folder, emptied by `prepare`, before the workers start.
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${IPH_VAR_DIR:-var}/metrics}
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"  # before any process imports the app
+
 litestar() { "$BIN/litestar" --app backend.app:app "$@"; }
 
 prepare() {
   litestar iph migrate
   litestar iph static-export
+  forget_metrics
 }
 
 web() {
@@ -43,6 +49,10 @@ web() {
 
 queue() {
   exec "$BIN/litestar" --app backend.app:app iph worker
+}
+
+forget_metrics() {
+  find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete
 }
 
 everything() {

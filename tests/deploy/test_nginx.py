@@ -27,6 +27,7 @@ import pytest
 from backend.core.security import BASELINE_HEADERS, HSTS, SANDBOXED_FILE_POLICY
 from backend.core.static_assets import STATIC_DIR
 from backend.inquiries.marks import keep_mark_image
+from tests.core.test_metrics import requests_of, samples
 from tests.scale_cluster import STOP_TIMEOUT, FrontNginx, WebWorkers, nginx_missing
 
 # Requests that change something or call the API, per client and minute: low, to reach it.
@@ -205,6 +206,25 @@ def test_requests_are_spread_over_both_workers(front_door: FrontDoor) -> None:
         assert all(phone.get("/healthz").status_code == 200 for _ in range(4))
     upstreams = set(_upstreams(front_door.log_lines("/healthz")))
     assert upstreams == {f"127.0.0.1:{worker.port}" for worker in front_door.workers.workers}
+
+
+def _offline_pages_counted(port: int) -> float:
+    """What one worker's /metrics (asked on loopback, as Prometheus on this machine would) says
+    of `GET /offline` answered 200, by every worker."""
+    scrape = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=STOP_TIMEOUT)
+    assert scrape.status_code == 200, scrape.status_code
+    return requests_of(samples(scrape.text), "/offline")
+
+
+def test_either_worker_s_metrics_count_the_requests_both_answered(front_door: FrontDoor) -> None:
+    first, second = front_door.workers.workers
+    before = _offline_pages_counted(first.port)
+    with front_door.client() as phone:
+        assert all(phone.get("/offline").status_code == 200 for _ in range(6))
+    assert set(_upstreams(front_door.log_lines("/offline"))) == {
+        f"127.0.0.1:{worker.port}" for worker in front_door.workers.workers
+    }
+    assert _offline_pages_counted(second.port) == _offline_pages_counted(first.port) == before + 6
 
 
 def _read_response(connection: socket.socket) -> bytes:
