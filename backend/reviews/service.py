@@ -23,7 +23,7 @@ import msgspec
 
 from backend.auth import limits
 from backend.auth.tables import Account
-from backend.core.database import write_transaction
+from backend.core.database import read_by_key, write_transaction
 from backend.idempotency import service as idempotency
 from backend.outlets.staff import Actor, actor_of
 from backend.outlets.tables import OutletStaff
@@ -239,6 +239,14 @@ async def desk_code_for(outlet_id: int, desk: str) -> str:
     return token
 
 
+# The event of a token and its review, if any: one read by a unique key (token, review.event).
+_EVENT_AND_ITS_REVIEW = (
+    "SELECT e.id, e.kind, e.channel, e.outcome, e.subject, e.matter_code, e.outlet_id, e.desk, "
+    "e.account_id, e.expires_at, e.month, r.id AS review_id FROM service_event e "
+    "LEFT JOIN review r ON r.event = e.id WHERE e.token = {}"
+)
+
+
 async def target_of(
     token: str, account_id: int | None, now: dt.datetime | None = None, rated_ok: bool = False
 ) -> Target:
@@ -257,7 +265,8 @@ async def target_of(
             anonymous_allowed=True,
             signed_in_only=False,
         )
-    event = await ServiceEvent.select().where(ServiceEvent.token == token).first()
+    rows = await read_by_key(ServiceEvent, _EVENT_AND_ITS_REVIEW, token)
+    event = rows[0] if rows else None
     if event is None:
         desk = (
             await DeskCode.select()
@@ -278,9 +287,8 @@ async def target_of(
             anonymous_allowed=True,
             signed_in_only=False,
         )
-    review = await Review.select(Review.id).where(Review.event == event["id"]).first()
-    if review and not rated_ok:
-        raise AlreadyRated(review["id"])
+    if event["review_id"] is not None and not rated_ok:
+        raise AlreadyRated(event["review_id"])
     if event["expires_at"] is not None and _now(now) > event["expires_at"]:
         raise TokenExpired
     owned = event["account_id"] is not None
