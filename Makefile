@@ -92,8 +92,9 @@ nginx-deps:
 # live server and Chromium). A file's tests stay together on one worker (--dist loadfile), in
 # collection order (--no-loadscope-reorder: tests/browser, the longest, is handed out first).
 # TEST_WORKERS=0 runs serially; one file: .venv/bin/pytest -p no:cacheprovider -q tests/x.py
+# --durations: the slowest tests in CI's log, to see what keeps it under (or over) 20 minutes.
 TEST_WORKERS ?= 3
-PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 test: compile-messages install-test browser-deps font-deps nginx-deps
 	$(BIN)/python -m backend.core.catalogs check
 	$(BIN)/pytest -p no:cacheprovider -q $(PYTEST_PARALLEL) -m "not faults"

@@ -26,6 +26,7 @@ TEST_AND_LINT_TOOLS = {
     "pytest",
     "pytest-asyncio",
     "pytest-xdist",
+    "pytest-timeout",
     "hypothesis",
     "playwright",
     "axe-playwright-python",
