@@ -237,14 +237,20 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def make_app(app: Litestar) -> Iterator[Callable[..., Litestar]]:
-    """Build another app with some settings changed; the shared app's engine is restored after."""
+    """Build another app with some settings changed. What create_app binds for the whole process
+    is the shared app's again after: the tables' engine, and the page store the disclosure is
+    forgotten in (left to an app whose Redis a test had stopped, later files' ratings failed)."""
     import msgspec
+
+    from backend.core import page_cache
+    from backend.reviews import published
 
     def build(**changes: object) -> Litestar:
         return create_app(msgspec.structs.replace(app.state.settings, **changes))
 
     yield build
     database.bind_tables(app.state.engine)
+    published.keep_in(app.stores.get(page_cache.PAGE_CACHE_STORE))
 
 
 @pytest.fixture
