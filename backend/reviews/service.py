@@ -128,9 +128,10 @@ async def record_event(
     when the service ends (a matter's last step), so that the event and its end are one."""
     token = token or new_token()
     event_id = await _insert_event(
-        kind,
-        channel,
-        token,
+        _now(now),
+        token=token,
+        kind=kind,
+        channel=channel,
         outcome=outcome,
         subject=subject,
         matter_code=matter_code,
@@ -139,44 +140,15 @@ async def record_event(
         account_id=account_id,
         staff_id=staff_id,
         expires_at=expires_at,
-        at=_now(now),
     )
     await tallies.added(event_id)
     return token
 
 
-async def _insert_event(
-    kind: ServiceEvent.Kind,
-    channel: Channel,
-    token: str,
-    *,
-    outcome: str,
-    subject: str,
-    matter_code: str = "",
-    outlet_id: int | None,
-    desk: str,
-    account_id: int | None = None,
-    staff_id: int | None = None,
-    expires_at: dt.datetime | None = None,
-    at: dt.datetime,
-) -> int:
-    rows = await ServiceEvent.insert(
-        ServiceEvent(
-            token=token,
-            kind=kind,
-            channel=channel,
-            outcome=outcome,
-            subject=subject,
-            matter_code=matter_code,
-            outlet_id=outlet_id,
-            desk=desk,
-            account_id=account_id,
-            staff_id=staff_id,
-            occurred_at=at,
-            month=month_of(at),
-            expires_at=expires_at,
-        )
-    ).returning(ServiceEvent.id)
+async def _insert_event(at: dt.datetime, **columns: Any) -> int:
+    """A ServiceEvent row occurring `at` (its month with it), of the columns given: its id."""
+    event = ServiceEvent(occurred_at=at, month=month_of(at), **columns)
+    rows = await ServiceEvent.insert(event).returning(ServiceEvent.id)
     return rows[0]["id"]
 
 
@@ -383,14 +355,14 @@ async def _event_of_rating(target: Target, at: dt.datetime) -> tuple[int, str]:
     """Each rating from a desk's code or an online service's link is its own service event:
     (its id, its month), counted in the tallies with its review (tallies.rated)."""
     event_id = await _insert_event(
-        ServiceEvent.Kind(target.kind),
-        target.channel,
-        new_token(),
+        at,
+        token=new_token(),
+        kind=ServiceEvent.Kind(target.kind),
+        channel=target.channel,
         outcome=target.outcome,
         subject=target.subject,
         outlet_id=target.outlet_id,
         desk=target.desk,
-        at=at,
     )
     return event_id, month_of(at)
 
