@@ -1,10 +1,12 @@
 """Web workers started the way deploy/run-scale.sh starts them, and Debian's nginx in front of
-them with deploy/nginx/iph.conf, for tests (and bench/deploy_nginx.py) that need real processes.
+them with deploy/nginx/iph.conf, for tests (tests/deploy, tests/faults) and bench/deploy_nginx.py
+that need real processes. Each is a `Process`: its own process group, its own log file.
 
 `WebWorkers(var_dir, count, settings)` runs `deploy/run-scale.sh prepare` (migrate, static files
 for nginx) and then `deploy/run-scale.sh web PORT` for `count` free loopback ports; each worker
 is its own process group and `stop()` ends them (SIGTERM, then SIGKILL after a bound), also when
-a test fails (use it as a context manager). With no IPH_DATABASE_URL / IPH_REDIS_URL in
+a test fails (use it as a context manager); `add(n)` starts more, `restart(worker)` one again
+on its port. With no IPH_DATABASE_URL / IPH_REDIS_URL in
 `settings`, the workers share one SQLite file and the file stores of `var_dir` (the script's
 defaults are for people, not tests: empty values here mean "embedded").
 
@@ -27,6 +29,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -46,47 +49,88 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class WebWorker:
-    def __init__(self, port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
-        self.port = port
-        self.process = process
-        self.log_path = log_path
-        self.url = f"http://127.0.0.1:{port}"
+@dataclass
+class Process:
+    """A program of a test's own, in a process group of its own (signalled as a whole, and
+    nothing else with it), writing its output to `log_path`."""
+
+    name: str
+    command: list[str]
+    log_path: Path
+    port: int | None = None
+    popen: subprocess.Popen[bytes] | None = None
 
     @property
     def running(self) -> bool:
-        return self.process.poll() is None
+        return self.popen is not None and self.popen.poll() is None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, environ: dict[str, str], user: str | None = None) -> Process:
+        with self.log_path.open("ab") as log:  # the child keeps its own copy
+            self.popen = subprocess.Popen(
+                self.command,
+                cwd=PROJECT_ROOT,
+                env=environ,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                user=user,
+            )
+        return self
+
+    def send(self, number: int) -> None:
+        """`number` to the process group (SIGTERM, as systemd or deploy/run-scale.sh stops a
+        worker); returns at once."""
+        if self.running:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, number)
+
+    def stop(self, number: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT) -> int | None:
+        """`number`, a wait, SIGKILL after `timeout`; the exit status."""
+        if self.popen is None:
+            return None
+        self.send(number)
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.send(signal.SIGKILL)
+            return self.popen.wait(timeout=5)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def terminate(self) -> None:
-        """SIGTERM, as systemd or deploy/run-scale.sh stops a worker; returns at once."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-
-    def stop(self) -> int | None:
-        if self.running:
-            self.terminate()
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        return self.process.returncode
+    def rss_kib(self) -> int:
+        """Resident memory (VmRSS in /proc/<pid>/status)."""
+        for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise LookupError("no VmRSS")
 
 
 class WebWorkers:
-    def __init__(self, var_dir: Path, count: int, settings: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        var_dir: Path,
+        count: int,
+        settings: dict[str, str] | None = None,
+        log_dir: Path | None = None,
+    ) -> None:
         self.var_dir = var_dir
         self.count = count
         self.settings = dict(settings or {})
-        self.workers: list[WebWorker] = []
+        self.log_dir = log_dir or var_dir
+        self.workers: list[Process] = []
 
     def environ(self) -> dict[str, str]:
-        # Only this cluster's IPH_* settings: none of the test process's own (its database).
-        environ = {key: value for key, value in os.environ.items() if not key.startswith("IPH_")}
+        # Only these workers' IPH_* settings: none of the test process's own (its database).
+        environ = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("IPH_", "PYTEST"))
+        }
         environ.update(
             IPH_VAR_DIR=str(self.var_dir),
             IPH_DATABASE_URL="",
@@ -116,28 +160,35 @@ class WebWorkers:
     def start(self) -> WebWorkers:
         self.var_dir.mkdir(parents=True, exist_ok=True)
         self.run_scale("prepare")
-        for _ in range(self.count):
-            port = free_port()
-            log_path = self.var_dir / f"web-{port}.log"
-            with log_path.open("ab") as log:
-                process = subprocess.Popen(
-                    [str(RUN_SCALE), "web", str(port)],
-                    cwd=PROJECT_ROOT,
-                    env=self.environ(),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,  # its own group: stop() reaches it and nothing else
-                )
-            self.workers.append(WebWorker(port, process, log_path))
-        for worker in self.workers:
-            self._wait_until_ready(worker)
+        self.add(self.count)
         return self
 
-    def _wait_until_ready(self, worker: WebWorker) -> None:
+    def add(self, count: int) -> list[Process]:
+        """`count` more workers (`run-scale.sh web PORT`) on free ports, once each is ready."""
+        environ = self.environ()
+        started = []
+        for _ in range(count):
+            port = free_port()
+            name = f"web{len(self.workers)}"
+            command = [str(RUN_SCALE), "web", str(port)]
+            worker = Process(name, command, self.log_dir / f"{name}-{port}.log", port=port)
+            started.append(worker.start(environ))
+            self.workers.append(worker)
+        for worker in started:
+            self.wait_until_ready(worker)
+        return started
+
+    def restart(self, worker: Process) -> None:
+        """Stopped if still running, then started again on its port."""
+        worker.stop()
+        worker.start(self.environ())
+        self.wait_until_ready(worker)
+
+    def wait_until_ready(self, worker: Process) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if not worker.running:
-                raise RuntimeError(f"web worker :{worker.port} exited:\n{worker.log()}")
+                raise RuntimeError(f"web worker :{worker.port} exited:\n{worker.log()[-3000:]}")
             with (
                 contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError),
                 urllib.request.urlopen(f"{worker.url}/readyz", timeout=2) as response,
@@ -149,7 +200,7 @@ class WebWorkers:
 
     def stop(self) -> None:
         for worker in self.workers:
-            worker.terminate()
+            worker.send(signal.SIGTERM)  # all at once, then each waited for
         for worker in self.workers:
             worker.stop()
 
@@ -230,7 +281,7 @@ class FrontNginx:
         self.error_log = directory / "error.log"
         self.write_access_log = access_log
         self.cert_file, self.key_file = self_signed(directory)
-        self._process: subprocess.Popen[bytes] | None = None
+        self._process: Process | None = None
 
     def site_config(self) -> str:
         text = NGINX_SITE.read_text()
@@ -273,17 +324,14 @@ class FrontNginx:
         site, main = self.directory / "iph.conf", self.directory / "nginx.conf"
         site.write_text(self.site_config())
         main.write_text(self.main_config(site))
-        self._process = subprocess.Popen(
-            [NGINX, "-p", str(self.directory), "-c", str(main), "-e", str(self.error_log)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        command = [NGINX, "-p", str(self.directory), "-c", str(main), "-e", str(self.error_log)]
+        self._process = Process("nginx", command, self.directory / "nginx.out")
+        self._process.start(os.environ.copy())
         deadline = time.monotonic() + 30
         while True:
-            if self._process.poll() is not None:
+            if not self._process.running:
                 log = self.error_log.read_text()
-                raise RuntimeError(f"nginx exited ({self._process.returncode}):\n{log}")
+                raise RuntimeError(f"nginx exited ({self._process.popen.returncode}):\n{log}")
             with contextlib.suppress(OSError):
                 socket.create_connection(("127.0.0.1", self.https_port), 1).close()
                 return self
@@ -294,15 +342,8 @@ class FrontNginx:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        if process is not None:
+            process.stop(timeout=10)
 
     def __enter__(self) -> FrontNginx:
         return self.start()

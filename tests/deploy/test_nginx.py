@@ -249,7 +249,7 @@ def test_a_worker_stopped_with_sigterm_finishes_its_request_in_flight_while_ngin
             b"Content-Length: %d\r\nExpect: 100-continue\r\n\r\n" % len(body)
         )
         assert request.recv(1024).startswith(b"HTTP/1.1 100 Continue")
-        stopping.terminate()
+        stopping.send(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
         while True:  # it stops taking connections as soon as it has the signal
             try:
@@ -271,7 +271,7 @@ def test_a_worker_stopped_with_sigterm_finishes_its_request_in_flight_while_ngin
     assert b"location: /guides" in response.lower()
     assert b"iph_locale=en" in response  # the whole answer: its cookie too
     # uvicorn ends by raising the signal it stopped for again, once the app's shutdown has run.
-    assert stopping.process.wait(timeout=STOP_TIMEOUT) == -signal.SIGTERM
+    assert stopping.popen.wait(timeout=STOP_TIMEOUT) == -signal.SIGTERM
     log = stopping.log()
     assert "Application shutdown complete" in log, log
     assert "Traceback" not in log

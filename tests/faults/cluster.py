@@ -1,6 +1,7 @@
 """The scale profile as processes of its own on loopback, for fault tests: a PostgreSQL instance
-and a redis-server started here (never the shared ones), web workers (uvicorn, one process and
-port each, so one can be killed) and the queue worker (`litestar iph worker`).
+and a redis-server started here (never the shared ones), and the app's processes as
+deploy/run-scale.sh starts them: web workers (tests/scale_cluster.py's WebWorkers: uvicorn, one
+process and port each, so one can be killed) and the queue worker (`litestar iph worker`).
 
 Everything runs under one temporary folder and in process groups of its own; `Cluster.stop()`
 ends them all (SIGKILL after a bound) and removes the folder, also when a test fails (use the
@@ -21,35 +22,21 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from tests.scale_cluster import (
+    PROJECT_ROOT,
+    RUN_SCALE,
+    START_TIMEOUT,
+    STOP_TIMEOUT,
+    Process,
+    WebWorkers,
+    free_port,
+)
+
 PG_BIN = Path(os.environ.get("IPH_PG_BIN", "/usr/lib/postgresql/15/bin"))
-BIN = Path(sys.executable).parent
-# Importing the app takes 7 s of CPU (OCR and OpenCV); on two loaded cores, several at once.
-START_TIMEOUT = 120.0
-STOP_TIMEOUT = 15.0
 QUEUE_NAMESPACE = "faults"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def get_status(url: str, timeout: float = 5.0) -> int | None:
-    """The status of a GET, or None when nothing answered."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
 
 
 def wait_until(check, timeout: float, what: str, interval: float = 0.2):
@@ -72,56 +59,14 @@ def children_of(parent: int) -> list[int]:
 
 
 @dataclass
-class Process:
-    name: str
-    command: list[str]
-    log_path: Path
-    popen: subprocess.Popen | None = None
-    port: int | None = None
-
-    @property
-    def running(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def send(self, number: int) -> None:
-        if self.running:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, number)
-
-    def stop(self, number: int = signal.SIGTERM) -> int | None:
-        """Signal the process group, wait, SIGKILL after STOP_TIMEOUT; its exit status."""
-        if self.popen is None:
-            return None
-        self.send(number)
-        try:
-            return self.popen.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.send(signal.SIGKILL)
-            return self.popen.wait(timeout=STOP_TIMEOUT)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def rss_kib(self) -> int:
-        """Resident memory (VmRSS in /proc/<pid>/status)."""
-        for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise LookupError("no VmRSS")
-
-
-@dataclass
 class Cluster:
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="iph-faults-")))
     pg_port: int = field(default_factory=free_port)
     redis_port: int = field(default_factory=free_port)
-    processes: list[Process] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        from backend.certificates.signing import _self_signed_key
+
         self.root.chmod(0o755)  # the postgres user reaches its data folder through it
         self.var = self.root / "var"
         self.var.mkdir()
@@ -132,58 +77,37 @@ class Cluster:
         self.redis_url = f"redis://127.0.0.1:{self.redis_port}/0"
         self.postgres: Process | None = None
         self.redis: Process | None = None
-        self.web: list[Process] = []
         self.worker: Process | None = None
+        office = _self_signed_key(self.root / "office-key")
+        # The web workers (deploy/run-scale.sh web PORT), and the settings of every app process.
+        self.web_workers = WebWorkers(
+            self.var,
+            0,
+            {
+                "IPH_DATABASE_URL": self.database_url,
+                "IPH_REDIS_URL": self.redis_url,
+                "IPH_ORIGIN": "http://127.0.0.1",
+                "IPH_STORE_NAMESPACE": QUEUE_NAMESPACE,
+                "IPH_SECRET_KEY": "fault-tests-secret-key",
+                "IPH_RATE_LIMIT_PER_MINUTE": "1000000",
+                "IPH_DEMO_MARKS": "0",
+                "IPH_REVIEWS_PER_HOUR": "1000000",
+                "IPH_PUSH_SERVICES": "http://127.0.0.1",
+                "IPH_SIGNING_KEY_FILE": str(office.key_file),
+                "IPH_SIGNING_CERT_FILE": str(office.cert_file),
+                "IPH_GRACEFUL_SECONDS": "10",
+                "PICCOLO_CONF": "backend.piccolo_conf",
+                "PYTHONPATH": str(PROJECT_ROOT),
+            },
+            log_dir=self.root,
+        )
+        self.web = self.web_workers.workers
 
     def __enter__(self) -> Cluster:
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
-
-    # The environment of every app process -------------------------------------------------
-
-    def env(self) -> dict[str, str]:
-        from backend.certificates.signing import _self_signed_key
-
-        office = _self_signed_key(self.root / "office-key")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("IPH_", "PYTEST"))}
-        env.update(
-            {
-                "IPH_DATABASE_URL": self.database_url,
-                "IPH_REDIS_URL": self.redis_url,
-                "IPH_VAR_DIR": str(self.var),
-                "IPH_ORIGIN": "http://127.0.0.1",
-                "IPH_STORE_NAMESPACE": QUEUE_NAMESPACE,
-                "IPH_SECRET_KEY": "fault-tests-secret-key",
-                "IPH_RATE_LIMIT_PER_MINUTE": "1000000",
-                "IPH_LOG_LEVEL": "WARNING",
-                "IPH_DEMO_MARKS": "0",
-                "IPH_REVIEWS_PER_HOUR": "1000000",
-                "IPH_PUSH_SERVICES": "http://127.0.0.1",
-                "IPH_SIGNING_KEY_FILE": str(office.key_file),
-                "IPH_SIGNING_CERT_FILE": str(office.cert_file),
-                "PICCOLO_CONF": "backend.piccolo_conf",
-                "PYTHONPATH": str(PROJECT_ROOT),
-            }
-        )
-        return env
-
-    def _start(self, process: Process, env: dict[str, str] | None = None, user=None) -> Process:
-        log = open(process.log_path, "ab")  # noqa: SIM115 - the child keeps it
-        process.popen = subprocess.Popen(
-            process.command,
-            cwd=PROJECT_ROOT,
-            env=env if env is not None else self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: signalled as a whole
-            user=user,
-        )
-        log.close()
-        if process not in self.processes:
-            self.processes.append(process)
-        return process
 
     # PostgreSQL ------------------------------------------------------------------------------
 
@@ -224,12 +148,10 @@ class Cluster:
             "-c",
             "max_connections=60",
         ]
-        log = self.root / "postgres.log"
         if self.postgres is None:
-            self.postgres = Process("postgres", command, log)
+            self.postgres = Process("postgres", command, self.root / "postgres.log")
         # Its log is opened here and inherited: the postgres user need not write under root's.
-        env = {"PATH": os.environ.get("PATH", "")}
-        self._start(self.postgres, env=env, user=self._pg_user())
+        self.postgres.start({"PATH": os.environ.get("PATH", "")}, user=self._pg_user())
         wait_until(self._postgres_answers, START_TIMEOUT, "PostgreSQL")
 
     def _postgres_answers(self) -> bool:
@@ -274,7 +196,7 @@ class Cluster:
         ]
         if self.redis is None:
             self.redis = Process("redis", command, self.root / "redis.log")
-        self._start(self.redis, env={"PATH": os.environ.get("PATH", "")})
+        self.redis.start({"PATH": os.environ.get("PATH", "")})
         wait_until(lambda: self.redis_command("PING") == "+PONG", START_TIMEOUT, "Redis")
 
     def redis_command(self, *words: str) -> str | None:
@@ -312,7 +234,7 @@ class Cluster:
         done = subprocess.run(
             [sys.executable, "-m", "tests.faults.seed"],
             cwd=PROJECT_ROOT,
-            env=self.env(),
+            env=self.web_workers.environ(),
             capture_output=True,
             text=True,
             timeout=START_TIMEOUT,
@@ -321,48 +243,19 @@ class Cluster:
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     def start_web(self, count: int) -> list[Process]:
-        started = [self._start_web_worker(len(self.web) + n) for n in range(count)]
-        self.web.extend(started)
-        for process in started:
-            self.wait_ready(process)
-        return started
+        return self.web_workers.add(count)
 
-    def _start_web_worker(self, number: int) -> Process:
-        port = free_port()
-        command = [
-            str(BIN / "uvicorn"),
-            "backend.app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-            "--timeout-graceful-shutdown",
-            "10",
-        ]
-        process = Process(f"web{number}", command, self.root / f"web{number}.log", port=port)
-        return self._start(process)
-
-    def restart(self, process: Process) -> None:
-        process.stop()
-        self._start(process)
-        self.wait_ready(process)
-
-    def wait_ready(self, process: Process) -> None:
-        def ready() -> bool:
-            if not process.running:
-                raise RuntimeError(f"{process.name} ended:\n{process.log()[-3000:]}")
-            return get_status(f"{process.url}/readyz") == 200
-
-        wait_until(ready, START_TIMEOUT, f"{process.name} ready", interval=0.5)
+    def restart(self, worker: Process) -> None:
+        self.web_workers.restart(worker)
 
     def start_worker(self) -> Process:
-        """The queue worker, once it is taking jobs: SAQ's worker writes its info into Redis
-        (`saq:<namespace>-jobs:stats`) as it starts."""
-        command = [str(BIN / "litestar"), "--app", "backend.app:app", "iph", "worker"]
+        """The queue worker (deploy/run-scale.sh queue), once it is taking jobs: SAQ's worker
+        writes its info into Redis (`saq:<namespace>-jobs:stats`) as it starts."""
         workers = f"saq:{QUEUE_NAMESPACE}-jobs:stats"
         before = self.redis_members(workers)
-        self.worker = self._start(Process("worker", command, self.root / "worker.log"))
+        command = [str(RUN_SCALE), "queue"]
+        self.worker = Process("worker", command, self.root / "worker.log")
+        self.worker.start(self.web_workers.environ())
 
         def taking_jobs() -> bool:
             if not self.worker.running:
@@ -373,9 +266,10 @@ class Cluster:
         return self.worker
 
     def stop(self) -> None:
-        for process in reversed(self.processes):
-            if process is self.redis:
-                self.stop_redis()
-            else:
-                process.stop(signal.SIGINT if process is self.postgres else signal.SIGTERM)
+        """The queue worker, the web workers, Redis, then PostgreSQL."""
+        if self.worker is not None:
+            self.worker.stop()
+        self.web_workers.stop()
+        self.stop_redis()
+        self.stop_postgres()
         shutil.rmtree(self.root, ignore_errors=True)
