@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.faults.cluster import Cluster
+from tests.faults.cluster import Cluster, wait_until
 from tests.faults.conftest import live_urls
 from tests.faults.load import Browser
 from tests.notifications.test_push import (  # noqa: F401 - push_service is a fixture
@@ -22,15 +22,6 @@ pytestmark = pytest.mark.faults
 UNAVAILABLE = "服务暂时不可用"
 BACK_WITHIN = 10.0
 SENDS = 6
-
-
-def wait_for(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"{what} not within {timeout:g} s")
 
 
 async def subscribed(applicant: Browser, service: PushService) -> BrowserSubscription:
@@ -103,7 +94,7 @@ async def test_redis_away_refuses_sign_in_politely_and_everything_resumes_when_i
     cluster.start_worker()  # the queued pushes go out, each once
     expected = sorted(f"/my/matters/{draft['reference']}" for draft in drafts)
     await asyncio.to_thread(
-        wait_for, lambda: len(pushed_links(push_service, phone)) >= SENDS, 60, "queued pushes"
+        wait_until, lambda: len(pushed_links(push_service, phone)) >= SENDS, 60, "queued pushes"
     )
     await asyncio.sleep(3)  # time for a second delivery, were there one
     assert sorted(pushed_links(push_service, phone)) == expected
@@ -118,7 +109,7 @@ async def test_redis_away_refuses_sign_in_politely_and_everything_resumes_when_i
     sent = await applicant.post_form(f"/my/matters/{last['reference']}/send", last)
     assert sent.accepted, sent.statuses
     await asyncio.to_thread(
-        wait_for, lambda: len(pushed_links(push_service, phone)) > SENDS, 60, "the next push"
+        wait_until, lambda: len(pushed_links(push_service, phone)) > SENDS, 60, "the next push"
     )
     await asyncio.sleep(2)
     assert cluster.worker.running and cluster.worker.popen.pid == worker
