@@ -131,7 +131,7 @@ def counted(job: PeriodicJob, counter: Callable) -> PeriodicJob:
     return replace(job, run=counter)
 
 
-async def finished(queue, key: str) -> Status:
+async def finished(queue, key: str, timeout: float = 10) -> Status:
     async def wait() -> Status:
         while (job := await queue.job(key)) is None or job.status not in {
             Status.COMPLETE,
@@ -140,7 +140,7 @@ async def finished(queue, key: str) -> Status:
             await asyncio.sleep(0.02)
         return job.status
 
-    return await asyncio.wait_for(wait(), timeout=10)
+    return await asyncio.wait_for(wait(), timeout=timeout)
 
 
 @pytest.mark.profiles

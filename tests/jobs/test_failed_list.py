@@ -23,7 +23,11 @@ from tests.people import Person
 
 pytestmark = pytest.mark.profiles
 needs_redis = pytest.mark.skipif(not TEST_REDIS_URL, reason="the queue needs IPH_TEST_REDIS_URL")
-RETRY_DELAY = 0.2
+# Above the second at which SAQ moves retries that fell due back to the queue (its "schedule"
+# timer, locked for a whole second across workers): at 0.2 s every wait came out at ~1.0 s,
+# above each floor whether the delays doubled or not. At 1.5 s a wait without backoff is at most
+# 2.5 s, under the second floor (3 s).
+RETRY_DELAY = 1.5
 
 
 @pytest.fixture
@@ -66,7 +70,7 @@ async def test_a_job_that_keeps_failing_is_retried_with_backoff_and_lands_on_the
             queue, "fetch-far-record", timeout=10, retry_delay=RETRY_DELAY, record_id=7
         )
         async with running(worker):
-            assert await finished(queue, job.key) == Status.FAILED
+            assert await finished(queue, job.key, timeout=30) == Status.FAILED  # 10.5 s of waits
 
     assert len(flaky.started) == jobs.JOB_ATTEMPTS == 4
     waits = [
