@@ -36,6 +36,7 @@ from backend.notifications.service import EMAIL_JOB, set_preferences
 from backend.notifications.tables import InboxEntry
 from tests.conftest import TEST_REDIS_URL, _free_port, serve
 from tests.core.test_jobs import running
+from tests.jobs.worker_process import probe_job
 from tests.notifications.test_push import status_message
 
 pytestmark = [
@@ -271,13 +272,7 @@ async def test_sigterm_finishes_the_short_job_and_hands_back_the_long_one_none_l
         assert (await queue.job(long.key)).status == Status.QUEUED  # handed back
 
         # The next worker (in this process, noting its runs in the same log) runs it to the end.
-        async def probe(ctx: dict, *, label: str, seconds: float) -> None:
-            with (workers.folder / "probe.log").open("a") as log:
-                log.write(f"c start {label}\n")
-            await asyncio.sleep(seconds)
-            with (workers.folder / "probe.log").open("a") as log:
-                log.write(f"c done {label}\n")
-
+        probe = probe_job(workers.folder / "probe.log", "c")
         async with running(JobWorker(queue, (), [("probe", probe)], signals=False)):
             assert await finished(queue, long.key) == Status.COMPLETE
     lines = workers.probe_lines()

@@ -20,13 +20,9 @@ from pathlib import Path
 LIFETIME_SECONDS = 150
 
 
-async def work(folder: Path, name: str, grace: float, sweep: float) -> None:
-    from backend.app import create_app
-    from backend.core import database
-    from backend.core.jobs import JobWorker
-
-    app = create_app()
-    probe_log = folder / "probe.log"
+def probe_job(probe_log: Path, name: str):
+    """The `probe` job of worker `name`: "<name> start <label>" in `probe_log`, a sleep of
+    `seconds`, then "<name> done <label>"."""
 
     async def probe(ctx: dict, *, label: str, seconds: float) -> None:
         with probe_log.open("a") as log:
@@ -35,6 +31,16 @@ async def work(folder: Path, name: str, grace: float, sweep: float) -> None:
         with probe_log.open("a") as log:
             log.write(f"{name} done {label}\n")
 
+    return probe
+
+
+async def work(folder: Path, name: str, grace: float, sweep: float) -> None:
+    from backend.app import create_app
+    from backend.core import database
+    from backend.core.jobs import JobWorker
+
+    app = create_app()
+    probe = probe_job(folder / "probe.log", name)
     (folder / f"{name}.ready").write_text(str(os.getpid()))
     while not (folder / f"{name}.go").exists():
         await asyncio.sleep(0.05)
