@@ -57,15 +57,23 @@ def _evened(grey: np.ndarray) -> np.ndarray:
     return np.clip(ratio * 200.0, 0, 255).astype(np.uint8)
 
 
+def _ground(grey: np.ndarray) -> float:
+    """The level of the image's ground: the median of its border."""
+    return float(np.median(np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])))
+
+
 def _dark_on_light(grey: np.ndarray) -> np.ndarray:
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    return 255 - grey if np.median(border) < 128 else grey
+    return 255 - grey if _ground(grey) < 128 else grey
+
+
+def _ink(grey: np.ndarray, threshold: int = 60) -> np.ndarray:
+    """What stands out from the ground (dark on light), pixel by pixel."""
+    return grey.astype(np.int16) < int(_ground(grey)) - threshold
 
 
 def _content_box(grey: np.ndarray, threshold: int = 60) -> tuple[int, int, int, int] | None:
     """The box (x0, y0, x1, y1) of what stands out from the ground (dark on light)."""
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    mask = grey.astype(np.int16) < int(np.median(border)) - threshold
+    mask = _ink(grey, threshold)
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if rows.size == 0 or cols.size == 0:
         return None
@@ -108,8 +116,7 @@ def describe(grey: np.ndarray) -> np.ndarray:
 def _split(grey: np.ndarray, axis: int) -> list[np.ndarray]:
     """A mark cut in two along its widest blank band across `axis` (0: a band of rows), when
     the band is wide enough and each side large enough to be a part of its own."""
-    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    inked = (grey.astype(np.int16) < int(np.median(border)) - 60).any(axis=1 - axis)
+    inked = _ink(grey).any(axis=1 - axis)
     length = inked.size
     best, start = (0, 0), None
     for at, ink in enumerate([*inked, True]):
@@ -229,8 +236,7 @@ def _completed(crop: np.ndarray) -> Iterator[np.ndarray]:
     """A tight crop and, for a mark that may have lost a side, each side padded in turn with
     the crop's ground (the lost part then reads as blank, not as the rest stretched)."""
     yield crop
-    border = np.concatenate([crop[0], crop[-1], crop[:, 0], crop[:, -1]])
-    ground = int(np.median(border))
+    ground = int(_ground(crop))
     height, width = crop.shape
     across, down = int(width * PAD), int(height * PAD)
     for top, bottom, left, right in (
