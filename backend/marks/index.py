@@ -2,8 +2,11 @@
 
 The rows live in the database (MarkEntry), the same in both profiles; each process keeps a copy
 in memory and reloads it when the table's count or latest write moved (a change replaces a row
-with a later `written`). An exact dot product over 100,000 rows of 640 floats takes milliseconds, so
-no approximate index is needed (bench/README.md has the figures).
+with a later `written`). A search multiplies the matrix by the photo's crops. Up to tens of
+thousands of rows that is exact; above COARSE_FROM_ROWS a first pass over the descriptors'
+coarse cells alone (a fifth of the numbers) picks the rows the full descriptor then scores,
+since the full product over ~180,000 rows and ~30 crops takes most of a second on two cores
+(bench/README.md has the figures).
 """
 
 from __future__ import annotations
@@ -18,6 +21,15 @@ from backend.marks import features, text
 from backend.marks.schemas import MarkFilters
 from backend.marks.tables import MarkEntry
 
+# The first numbers of a descriptor are its 4x4 cells (features.GRIDS), the coarse pass's.
+COARSE = features.GRIDS[0] ** 2 * features.BINS
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Each row scaled to unit length (a zero row stays zero), contiguous float32."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.ascontiguousarray(matrix / np.where(norms > 0, norms, 1), dtype=np.float32)
+
 
 @dataclass
 class Loaded:
@@ -30,6 +42,8 @@ class Loaded:
     vectors: np.ndarray = field(
         default_factory=lambda: np.zeros((0, features.DIMENSIONS), np.float32)
     )
+    # The rows' coarse cells, each row made unit length again, for the first pass.
+    coarse: np.ndarray = field(default_factory=lambda: np.zeros((0, COARSE), np.float32))
     entry_of_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     has_image: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     kinds: list[str] = field(default_factory=list)
@@ -95,6 +109,7 @@ def build(rows: list[dict], stamp: tuple[int, int]) -> Loaded:
             by_gram[gram].append(position)
     loaded.record_ids = np.array([row["record"] for row in rows], np.int64)
     loaded.vectors = vectors
+    loaded.coarse = unit_rows(vectors[:, :COARSE])
     loaded.entry_of_row = np.repeat(np.arange(len(rows), dtype=np.int64), counts)
     loaded.has_image = has_image
     loaded.by_gram = dict(by_gram)

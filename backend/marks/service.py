@@ -21,7 +21,7 @@ from backend.core.database import write_transaction
 from backend.inquiries.marks import MARK_URL_PREFIX
 from backend.inquiries.tables import Record
 from backend.marks import features, text
-from backend.marks.index import INDEX, Loaded
+from backend.marks.index import COARSE, INDEX, Loaded, unit_rows
 from backend.marks.schemas import MarkFilters, MarkMatch, MarkSearch
 from backend.marks.tables import MarkEntry
 from backend.settings import Settings
@@ -30,6 +30,9 @@ from backend.settings import Settings
 # is what unrelated marks score, CEILING what the same mark photographed scores at best.
 IMAGE_FLOOR, IMAGE_CEILING = 0.70, 0.98
 TEXT_FLOOR = 0.3  # a Dice coefficient below this is no match of the text
+# From so many rows a search first ranks them by their coarse cells and scores only the best
+# COARSE_KEPT with the whole descriptor (index.py says why; bench/README.md what it costs).
+COARSE_FROM_ROWS, COARSE_KEPT = 50_000, 4_000
 CLOSE = 0.5  # the best match's score from which the page shows it as close
 CANDIDATES = 200
 BATCH = 200
@@ -153,13 +156,25 @@ async def rebuild_index(progress: Callable[[int, int], None] = lambda done, tota
     return await MarkEntry.count()
 
 
+def _cosines_of_rows(loaded: Loaded, queries: np.ndarray) -> np.ndarray:
+    """Each row's best cosine over the query's crops; past the coarse pass's kept rows, -1."""
+    rows = len(loaded.vectors)
+    if rows < COARSE_FROM_ROWS or rows <= COARSE_KEPT:
+        return (loaded.vectors @ queries.T).max(axis=1)
+    rough = (loaded.coarse @ unit_rows(queries[:, :COARSE]).T).max(axis=1)
+    kept = np.argpartition(-rough, COARSE_KEPT)[:COARSE_KEPT]
+    cosines = np.full(rows, -1.0, np.float32)
+    cosines[kept] = (loaded.vectors[kept] @ queries.T).max(axis=1)
+    return cosines
+
+
 def _image_scores(loaded: Loaded, queries: np.ndarray) -> np.ndarray:
     """Each entry's score by image, 0..1: its best cosine over the query's crops and its own
     views (the whole mark, its parts), mapped."""
     if not len(loaded):
         return np.zeros(0, np.float32)
     cosines = np.full(len(loaded), -1.0, np.float32)
-    np.maximum.at(cosines, loaded.entry_of_row, (loaded.vectors @ queries.T).max(axis=1))
+    np.maximum.at(cosines, loaded.entry_of_row, _cosines_of_rows(loaded, queries))
     # Not clipped at 0: below the floor the order still counts (the score shown is clipped).
     scores = np.minimum((cosines - IMAGE_FLOOR) / (IMAGE_CEILING - IMAGE_FLOOR), 1)
     return np.where(loaded.has_image, scores, -1).astype(np.float32)

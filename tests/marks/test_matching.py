@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from backend.marks import service
 from backend.marks.demo import demo_mark
 from backend.marks.schemas import MarkFilters
 from backend.marks.service import search_marks
@@ -54,6 +55,29 @@ async def test_marks_photographed_with_every_distortion_together_are_found_in_th
         if _rank(found, mark.number) is None:
             missed.append((index, mark.kind))
     assert not missed, missed
+
+
+@pytest.mark.parametrize("distortion", [ALL, "clutter", "crop"])
+async def test_the_coarse_pass_of_a_large_index_keeps_the_marks_the_full_search_finds(
+    demo_marks: int, distortion: str, monkeypatch: pytest.MonkeyPatch
+):
+    """An index past COARSE_FROM_ROWS scores only the rows its coarse cells rank best: with a
+    tenth of the rows kept, each mark comes out where the full search puts it."""
+    loaded = await service.INDEX.current()
+    rng = random.Random(f"{distortion}-1")  # the seeds the tests above pass with
+    photos = [photo(demo_mark(i).image, distortion_names(distortion), rng) for i in SAMPLE]
+    exact = [
+        _rank(await search_marks(p, MarkFilters(), limit=10), demo_mark(i).number)
+        for i, p in zip(SAMPLE, photos, strict=True)
+    ]
+    monkeypatch.setattr(service, "COARSE_FROM_ROWS", 0)
+    monkeypatch.setattr(service, "COARSE_KEPT", len(loaded.vectors) // 10)
+    coarse = [
+        _rank(await search_marks(p, MarkFilters(), limit=10), demo_mark(i).number)
+        for i, p in zip(SAMPLE, photos, strict=True)
+    ]
+    assert coarse == exact
+    assert all(rank is not None for rank in exact)
 
 
 def _sign(words: str, rng: random.Random) -> Image.Image:
