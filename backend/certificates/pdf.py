@@ -11,12 +11,13 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
 import segno
-from fpdf import FPDF
-from fpdf.enums import WrapMode, XPos, YPos
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 # Installed by `make font-deps` (run by `make run` and `make test`).
 CERTIFICATE_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -88,6 +89,10 @@ def verify_url(origin: str, code: str) -> str:
 
 def certificate_pdf(facts: CertificateFacts, font: Path = CERTIFICATE_FONT) -> bytes:
     """The unsigned PDF; `signing.sign` makes it the office's."""
+    # Imported here, not with the module: fpdf2 takes seconds to import, and the app imports
+    # this module at start-up but draws a PDF only when someone asks for a certificate.
+    from fpdf import FPDF
+
     if facts.issued_at.tzinfo is None:
         raise ValueError("issued_at must be timezone-aware")
     if not font.is_file():
@@ -122,6 +127,8 @@ def certificate_pdf(facts: CertificateFacts, font: Path = CERTIFICATE_FONT) -> b
 
 
 def _heading(pdf: FPDF, heading: tuple[str, str]) -> None:
+    from fpdf.enums import XPos, YPos
+
     pdf.set_y(30)
     pdf.set_text_color(*_INK)
     pdf.set_font("wqy", size=22)
@@ -136,6 +143,8 @@ def _heading(pdf: FPDF, heading: tuple[str, str]) -> None:
 
 def _fact(pdf: FPDF, label: tuple[str, str], value: str) -> None:
     """A label (Chinese over English) on the left, the value beside it, wrapped by character."""
+    from fpdf.enums import WrapMode, XPos, YPos
+
     top = pdf.get_y()
     pdf.set_text_color(*_INK)
     pdf.set_font("wqy", size=12)
@@ -162,6 +171,8 @@ def _fact(pdf: FPDF, label: tuple[str, str], value: str) -> None:
 
 def _verification(pdf: FPDF, url: str) -> None:
     """The QR code of the verify URL at the foot of the page, and the URL written out."""
+    from fpdf.enums import WrapMode, XPos, YPos
+
     qr = io.BytesIO()
     segno.make(url, error="m").save(qr, kind="png", scale=8, border=4)
     top = pdf.h - _MARGIN - _QR_SIZE - 12

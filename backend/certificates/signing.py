@@ -17,25 +17,21 @@ import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import msgspec
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from pyhanko.keys import load_cert_from_pemder, load_certs_from_pemder, load_private_key_from_pemder
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfReadError
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from backend.settings import Settings
+
+if TYPE_CHECKING:
+    from asn1crypto import x509 as asn1_x509
+
+# pyHanko is imported in the functions that sign or check (sign, validate, _chain), not with
+# the module: it takes about a second to import, and the app imports this module at start-up.
 
 SIGNATURE_FIELD = "OfficeSignature"
 _SELF_SIGNED_YEARS = 20  # a check is made against today: the certificate must outlive its PDFs
@@ -83,6 +79,11 @@ def office_key(settings: Settings) -> OfficeKey:
 
 def sign(pdf: bytes, key: OfficeKey) -> bytes:
     """The PDF with the office's invisible signature appended as an incremental update."""
+    from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
     signer = signers.SimpleSigner(
         signing_cert=load_cert_from_pemder(str(key.cert_file)),
         signing_key=load_private_key_from_pemder(str(key.key_file), passphrase=None),
@@ -108,6 +109,13 @@ def sha256_of(pdf: bytes) -> str:
 
 def validate(pdf: bytes, key: OfficeKey) -> SignatureCheck:
     """Whether the PDF is the office's signed file, unchanged."""
+    from pyhanko.keys import load_cert_from_pemder
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
     digest = sha256_of(pdf)
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
@@ -141,6 +149,8 @@ def validate(pdf: bytes, key: OfficeKey) -> SignatureCheck:
 
 def _chain(key: OfficeKey) -> list[asn1_x509.Certificate]:
     """The certificates after the first in the certificate file (the chain, if any)."""
+    from pyhanko.keys import load_certs_from_pemder
+
     return list(load_certs_from_pemder([str(key.cert_file)]))[1:]
 
 
