@@ -5,9 +5,12 @@ after a lost answer, a double tap or an offline queue sending again all carry th
 `once` claims the key by inserting its record first, in the same transaction as the business
 write, so that the key's unique index decides between concurrent submissions: the first holds the
 row until it commits, the others wait on it (PostgreSQL's index, SQLite's write lock), then find
-it and get the first answer. The same key with another payload is refused (422), never run.
-There is no "in progress" answer to give: the claim and the write commit together or not at all.
-Records live `KEPT_FOR` (longer than any plausible offline period), then `forget_old` drops them.
+it and get the first answer. The claim is one `INSERT … ON CONFLICT DO NOTHING RETURNING` (it
+answers whether the key was free: the look-up and the insert in one statement), and the answer is
+written into the claimed row by its id; a repeat reads the first answer in the same transaction.
+The same key with another payload is refused (422), never run. There is no "in progress" answer
+to give: the claim and the write commit together or not at all. Records live `KEPT_FOR` (longer
+than any plausible offline period), then `forget_old` drops them.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 import msgspec
 
 from backend.core.database import write_transaction
@@ -58,35 +60,29 @@ async def once(
     Raises KeyReused for the same key with another payload."""
     natural_key = f"{scope}|{owner}|{check_key(key)}"
     fingerprint = fingerprint_of(payload)
-    engine = IdempotencyRecord._meta.db
-    try:
-        async with write_transaction(engine):
-            stored = await _stored(natural_key)
-            if stored is None:
-                await IdempotencyRecord.insert(
-                    IdempotencyRecord(
-                        natural_key=natural_key, fingerprint=fingerprint, response=_PENDING
-                    )
-                )
-                answer = await write()
-                await IdempotencyRecord.update(
-                    {IdempotencyRecord.response: msgspec.json.encode(answer).decode()}
-                ).where(IdempotencyRecord.natural_key == natural_key)
-                return answer, False
-    except asyncpg.UniqueViolationError:
-        # A concurrent submission with this key committed first (PostgreSQL): its answer is ours.
-        stored = await _stored(natural_key)
-        if stored is None:
-            raise
+    async with write_transaction(IdempotencyRecord._meta.db):
+        claimed = await IdempotencyRecord.raw(
+            _CLAIM, natural_key, fingerprint, _PENDING, dt.datetime.now(dt.UTC)
+        )
+        if claimed:
+            answer = await write()
+            await IdempotencyRecord.raw(
+                _ANSWER, msgspec.json.encode(answer).decode(), claimed[0]["id"]
+            )
+            return answer, False
+        # Taken: by a submission that committed before this transaction began (on PostgreSQL the
+        # claim waited for it to end), so its answer is there to read.
+        (stored,) = await IdempotencyRecord.raw(_STORED, natural_key)
     return _repeat(stored, fingerprint), True
 
 
-async def _stored(natural_key: str) -> dict[str, Any] | None:
-    return (
-        await IdempotencyRecord.select(IdempotencyRecord.fingerprint, IdempotencyRecord.response)
-        .where(IdempotencyRecord.natural_key == natural_key)
-        .first()
-    )
+_TABLE = IdempotencyRecord._meta.tablename
+_CLAIM = (
+    f"INSERT INTO {_TABLE} (natural_key, fingerprint, response, created_at) "
+    "VALUES ({}, {}, {}, {}) ON CONFLICT (natural_key) DO NOTHING RETURNING id"
+)
+_ANSWER = f"UPDATE {_TABLE} SET response = {{}} WHERE id = {{}}"
+_STORED = f"SELECT fingerprint, response FROM {_TABLE} WHERE natural_key = {{}}"
 
 
 def _repeat(stored: dict[str, Any], fingerprint: str) -> Any:
