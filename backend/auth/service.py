@@ -32,7 +32,7 @@ from backend.auth.passkeys import (
 )
 from backend.auth.tables import Account, Passkey, RecoveryCode
 from backend.core import i18n
-from backend.core.database import write_transaction
+from backend.core.database import read_by_key, write_transaction
 from backend.notifications.email import MailSender
 
 CODE_LIFETIME = timedelta(minutes=10)
@@ -111,8 +111,17 @@ async def ensure_account(
     return True
 
 
+_ACCOUNT_BY_ID = (
+    f"SELECT {', '.join(column._meta.db_column_name for column in Account._meta.columns)}"
+    f" FROM {Account._meta.tablename} WHERE id = {{}}"
+)
+
+
 async def account_by_id(account_id: int) -> Account | None:
-    return await Account.objects().where(Account.id == account_id).first()
+    """One read by key (on SQLite on the event loop): every signed-in request makes it
+    (CurrentAccountMiddleware), where Piccolo's `objects()` cost ~0.9 ms of a rating (bench/)."""
+    rows = await read_by_key(Account, _ACCOUNT_BY_ID, account_id)
+    return Account(**rows[0], _exists_in_db=True) if rows else None
 
 
 # One-time e-mail codes: sign-up, and the fallback sign-in.
