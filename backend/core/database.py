@@ -1,4 +1,5 @@
-"""The Piccolo engine for the configured profile: SQLite (embedded) or PostgreSQL (scale)."""
+"""The Piccolo engine for the configured profile: SQLite (embedded) or PostgreSQL (scale), and
+what the app does once a transaction that changed something has committed (`changed`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import re
 import sqlite3
 import threading
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import aiosqlite
@@ -18,6 +20,7 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
+from backend.core.errors import is_outage
 from backend.settings import Settings
 
 READY_TIMEOUT_SECONDS = 3.0
@@ -39,6 +42,8 @@ RELEASE_SECONDS = 1.0
 # (docs/decisions/shell-and-performance.md).
 READ_CONNECTIONS = 2
 logger = logging.getLogger("backend.database")
+# What the app does once a change is committed (`when_committed`).
+Action = Callable[[], Awaitable[None]]
 
 _READ_ONLY_STATEMENT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 
@@ -81,6 +86,7 @@ class WriterTransaction(SQLiteTransaction):
     def __init__(self, engine: EmbeddedEngine, writer: _Writer) -> None:
         super().__init__(engine, TransactionType.immediate)
         self._writer = writer
+        self.changes: set[str] = set()
 
     async def get_connection(self) -> aiosqlite.Connection:
         await self._writer.lock.acquire()
@@ -102,7 +108,22 @@ class WriterTransaction(SQLiteTransaction):
         finally:
             self.engine.current_transaction.reset(self.context)
             await self.engine._after_writing(self._writer)
+        await _announce(self)  # with the connection handed on: the next writer does not wait
         return exception is None
+
+
+class FileTransaction(SQLiteTransaction):
+    """Piccolo's SQLite transaction, whose changes are announced once it commits (`changed`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.changes: set[str] = set()
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        kept = await super().__aexit__(exception_type, exception, traceback)
+        if not self._parent:
+            await _announce(self)
+        return kept
 
 
 class EmbeddedEngine(SQLiteEngine):
@@ -136,6 +157,12 @@ class EmbeddedEngine(SQLiteEngine):
         self._readers_pid = 0
         self._writer: _Writer | None = None
         self._forget_key_readers()
+        self.committed_actions: dict[str, list[Action]] = {}
+
+    def transaction(
+        self, transaction_type: TransactionType = TransactionType.deferred, allow_nested=True
+    ) -> FileTransaction:
+        return FileTransaction(self, transaction_type, allow_nested)
 
     def start_reads(self) -> None:
         """Run reads on persistent connections from now on; they open when first needed."""
@@ -348,6 +375,10 @@ class ScaleTransaction(PostgresTransaction):
 
     engine: ScaleEngine
 
+    def __init__(self, engine: ScaleEngine, allow_nested: bool = True) -> None:
+        super().__init__(engine, allow_nested)
+        self.changes: set[str] = set()
+
     async def get_connection(self) -> asyncpg.Connection:
         if self.engine.pool:
             return await self.engine.pool.acquire(timeout=POOL_WAIT_SECONDS)
@@ -368,6 +399,7 @@ class ScaleTransaction(PostgresTransaction):
                 await self.engine.pool.release(self.connection, timeout=RELEASE_SECONDS)
             else:
                 await self.connection.close()
+        await _announce(self)
         return exception is None
 
     async def _roll_back_unless_lost(self) -> None:
@@ -383,6 +415,10 @@ class ScaleTransaction(PostgresTransaction):
 class ScaleEngine(PostgresEngine):
     """Piccolo's PostgresEngine with a bounded wait for a pooled connection and transactions
     that give their connection back whatever happens (ScaleTransaction)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.committed_actions: dict[str, list[Action]] = {}
 
     def transaction(self, allow_nested: bool = True) -> ScaleTransaction:
         return ScaleTransaction(engine=self, allow_nested=allow_nested)
@@ -485,3 +521,50 @@ def write_transaction(engine: Engine):
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
+
+
+def when_committed(engine: Engine, change: str, action: Action) -> None:
+    """Do `action` whenever a transaction on `engine` that made `change` has committed (and
+    never for one rolled back). The app wires these (create_app): a service only says what it
+    changed (`changed`), and the app knows what depends on it, such as a cached page."""
+    engine.committed_actions.setdefault(change, []).append(action)
+
+
+async def changed(engine: Engine, change: str) -> None:
+    """`change` is made: in a transaction, the app's actions for it run once the outermost
+    transaction commits (once, however often the transaction makes it); outside one, now.
+
+    Not before the commit: a page forgotten then would be rendered again, by another request,
+    from what is committed so far, and kept with the figures the commit was about to change."""
+    if not getattr(engine, "committed_actions", None):
+        return  # an engine no app has wired (a test's own)
+    transaction = engine.current_transaction.get()
+    if transaction is None:
+        await _run_actions(engine, [change])
+    else:
+        transaction.changes.add(change)
+
+
+async def _announce(transaction: WriterTransaction | FileTransaction | ScaleTransaction) -> None:
+    """The changes of a transaction that has just ended: their actions, if it committed."""
+    if transaction.changes and transaction._committed and not transaction._rolled_back:
+        await _run_actions(transaction.engine, transaction.changes)
+
+
+async def _run_actions(engine: Engine, changes: Iterable[str]) -> None:
+    """The write is committed, whatever happens here: an action that fails (the page cache's
+    Redis away) is logged, and the person who wrote is not told their write failed."""
+    for change in changes:
+        for action in engine.committed_actions.get(change, ()):
+            try:
+                await action()
+            except Exception as error:
+                outage = is_outage(error)
+                logger.log(
+                    logging.WARNING if outage else logging.ERROR,
+                    "after a commit, %s was not followed up: %s: %s",
+                    change,
+                    type(error).__name__,
+                    error,
+                    exc_info=not outage,
+                )
