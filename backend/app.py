@@ -145,7 +145,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     registry = stores.store_registry_for(settings)
     page_store = page_cache.PageStore(registry.get(page_cache.PAGE_CACHE_STORE))
     registry.register(page_cache.PAGE_CACHE_STORE, page_store, allow_override=True)
-    reviews_published.keep_in(page_store)  # forgotten when a review figure moves
+    # Once a write that moved a review figure commits, the disclosure is forgotten.
+    database.when_committed(
+        engine, reviews_published.SHOWN, reviews_published.forgetting(page_store)
+    )
     if not settings.redis_url:
         scheduler.every(
             600, "purge-expired-sessions", lambda: stores.purge_expired(registry, FILE_STORES)

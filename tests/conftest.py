@@ -238,19 +238,15 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def make_app(app: Litestar) -> Iterator[Callable[..., Litestar]]:
     """Build another app with some settings changed. What create_app binds for the whole process
-    is the shared app's again after: the tables' engine, and the page store the disclosure is
-    forgotten in (left to an app whose Redis a test had stopped, later files' ratings failed)."""
+    is the shared app's again after: the tables' engine (and with it what the app does after a
+    commit, such as forgetting the disclosure in its own page store)."""
     import msgspec
-
-    from backend.core import page_cache
-    from backend.reviews import published
 
     def build(**changes: object) -> Litestar:
         return create_app(msgspec.structs.replace(app.state.settings, **changes))
 
     yield build
     database.bind_tables(app.state.engine)
-    published.keep_in(app.stores.get(page_cache.PAGE_CACHE_STORE))
 
 
 @pytest.fixture

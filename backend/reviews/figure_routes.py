@@ -69,14 +69,16 @@ class SupervisorController(Controller):
 
 
 def _disclosure_key(request: Request) -> str:
-    """One entry a page of cases: the first under /disclosure itself, which writes forget
-    (published.py); the others keep theirs for their short lifetime."""
+    """One entry a page of cases: the first under /disclosure itself (the front door's), the
+    others under the disclosure's generation; writes forget them all (published.py)."""
     try:
         page = _page(int(request.query_params.get("page") or 1))
     except ValueError:
         page = 1
-    path = published.DISCLOSURE_PATH if page == 1 else f"{published.DISCLOSURE_PATH}?page={page}"
-    return page_cache.key_for(request, path)
+    if page == 1:
+        return page_cache.key_for(request, published.DISCLOSURE_PATH)
+    key = page_cache.key_for(request, f"{published.DISCLOSURE_PATH}?page={page}")
+    return page_cache.in_generation(published.DISCLOSURE_PATH, key)
 
 
 class DisclosureController(Controller):

@@ -11,6 +11,8 @@ timeouts' seconds.
 from __future__ import annotations
 
 import asyncio
+import logging
+import secrets
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,9 +25,13 @@ import redis.exceptions
 
 from backend.core.errors import is_outage
 from backend.inquiries.importer import import_file
+from backend.reviews import published, service
+from backend.reviews.rules import Clocks, Level, ReviewForm
+from backend.reviews.tables import Review
 from tests.conftest import PROFILE, TEST_POSTGRES_URL, _free_port, serve
 from tests.inquiries.test_records import new_patent_number, record_line, write_lines
 from tests.people import csrf_token_of
+from tests.reviews.people import an_account
 
 HANG = 15  # seconds: far above the timeouts' (1-5 s), far below asyncpg's 60 s default
 UNAVAILABLE = {
@@ -173,6 +179,31 @@ async def test_public_pages_are_read_with_redis_down_only_not_kept(
         pages = [await get(browser, f"/records/{number}") for _ in range(2)]
     assert [page.status_code for page in pages] == [200, 200]
     assert number in pages[1].text
+
+
+async def test_a_rating_stands_when_the_page_cache_cannot_forget_the_disclosure(
+    make_app, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The disclosure is forgotten after the rating commits: with the page cache's Redis away
+    that fails (logged), and the rating is stored all the same. (Nobody reads the page from
+    that Redis meanwhile; a copy kept from before lives at most a minute.)"""
+    make_app(redis_url=f"redis://127.0.0.1:{refused_port()}/0")  # the tables write through it
+    reviewer = await an_account()
+    reference = secrets.token_hex(6).upper()
+    log = logging.getLogger("backend.database")
+    log.addHandler(caplog.handler)  # the app's logging config has replaced the root's handlers
+    try:
+        await service.matter_ended(reference, "outage", None, reviewer, "completed")
+        review_id, repeated = await service.submit_review(
+            reference, reviewer, ReviewForm(level=Level.satisfied), secrets.token_hex(8), Clocks()
+        )
+    finally:
+        log.removeHandler(caplog.handler)
+
+    assert not repeated and await Review.exists().where(Review.id == review_id)
+    not_forgotten = [r for r in caplog.records if published.SHOWN in r.getMessage()]
+    assert len(not_forgotten) == 2  # the matter's end, then the rating
+    assert all("ConnectionError" in record.getMessage() for record in not_forgotten)
 
 
 @pytest.mark.skipif(PROFILE != "postgresql+redis", reason="the PostgreSQL pool only")

@@ -6,15 +6,18 @@ and nothing of who rated, what they wrote or who in the office acted (both profi
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from collections.abc import Awaitable, Callable
 
 import pytest
 
 from backend.core import page_cache
-from backend.reviews import service
+from backend.core.database import write_transaction
+from backend.reviews import published, service
 from backend.reviews.disclosure import without_personal_data
 from backend.reviews.rules import Clocks, Level, ReviewForm
-from backend.reviews.tables import ReviewAppeal
+from backend.reviews.tables import ReviewAppeal, ServiceEvent
 from tests.matters.test_staff_queue import Office, account_id_of
 from tests.reviews.people import an_account
 from tests.reviews.scenario import COMMENT, SCENARIO, Seeded, events_where, expected_cells
@@ -100,6 +103,155 @@ async def test_the_disclosure_is_kept_in_the_page_cache_until_a_rating_moves_a_f
         before[outlet]["counted"][0] + 1,
     )
     assert after[outlet]["events"] == (before[outlet]["events"][0] + 1, 0)
+
+
+class RolledBack(Exception):
+    pass
+
+
+async def held_open(write: Callable[[], Awaitable[object]], while_open: Callable[[], Awaitable]):
+    """`write` in a transaction kept open (in a task of its own, as another request's) until
+    `while_open` is done; then committed."""
+    written, done = asyncio.Event(), asyncio.Event()
+
+    async def in_transaction() -> None:
+        async with write_transaction(ServiceEvent._meta.db):
+            await write()  # its own transaction joins this one
+            written.set()
+            await done.wait()
+
+    writing = asyncio.create_task(in_transaction())
+    waiting = asyncio.ensure_future(written.wait())
+    await asyncio.wait({writing, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    if writing.done():
+        writing.result()  # the write failed: its error
+    try:
+        await while_open()
+    finally:
+        done.set()
+        await writing
+
+
+def kept_in(app) -> Callable[[str], Awaitable[list[str]]]:
+    """The keys under which a page of the disclosure is kept now (page 1 or a later one)."""
+    store = app.stores.get(page_cache.PAGE_CACHE_STORE)
+
+    async def kept(path: str = published.DISCLOSURE_PATH) -> list[str]:
+        keys = page_cache.keys_of([path])
+        if path != published.DISCLOSURE_PATH:
+            keys = [page_cache.in_generation(published.DISCLOSURE_PATH, key) for key in keys]
+        return [key for key in keys if await store.get(key)]
+
+    return kept
+
+
+@pytest.mark.parametrize("page", ["/disclosure", "/disclosure?page=2"])
+async def test_a_disclosure_rendered_before_a_rating_commits_is_not_kept_after_it(
+    page: str, seeded: Seeded, client, app
+) -> None:
+    """Rendered (and kept) from the figures committed so far, while the rating's transaction is
+    still open: once the rating commits, the page a visitor gets counts it."""
+    outlet = str(seeded.outlets["a"])
+    reviewer = await an_account()
+    reference = secrets.token_hex(6).upper()
+    await service.matter_ended(reference, seeded.matters["m1"], seeded.outlets["a"], reviewer, "x")
+    kept = kept_in(app)
+    pages: list[FigureCells] = []
+
+    async def rate() -> None:
+        form = ReviewForm(level=Level.satisfied)
+        await service.submit_review(reference, reviewer, form, secrets.token_hex(8), Clocks())
+
+    async def visit() -> None:
+        pages.append(FigureCells((await client.get(page)).text))
+        pages.append(FigureCells((await client.get(page)).text))
+        assert len(await kept(page)) == 1  # kept while the rating is not yet committed
+
+    await held_open(rate, visit)
+    after = FigureCells((await client.get(page)).text).tables["disclosure-outlets"][outlet]
+
+    during = [seen.tables["disclosure-outlets"][outlet] for seen in pages]
+    assert during[0] == during[1]
+    assert after["good"] == (during[0]["good"][0] + 1, during[0]["counted"][0] + 1)
+
+
+async def test_a_disclosure_rendered_before_a_matter_s_end_commits_is_not_kept_after_it(
+    seeded: Seeded, client, app
+) -> None:
+    """A matter completed is one event more, unrated (the matters' transaction, as here)."""
+    outlet = str(seeded.outlets["a"])
+    reviewer = await an_account()
+    during: list[dict] = []
+
+    async def end_a_matter() -> None:
+        reference = secrets.token_hex(6).upper()
+        await service.matter_ended(
+            reference, seeded.matters["m1"], seeded.outlets["a"], reviewer, "completed"
+        )
+
+    async def visit() -> None:
+        page = await client.get("/disclosure")
+        during.append(FigureCells(page.text).tables["disclosure-outlets"][outlet])
+
+    await held_open(end_a_matter, visit)
+    after = FigureCells((await client.get("/disclosure")).text).tables["disclosure-outlets"]
+
+    assert after[outlet]["unrated"] == (
+        during[0]["unrated"][0] + 1,
+        during[0]["events"][0] + 1,
+    )
+
+
+async def test_a_rating_rolled_back_forgets_no_page_and_moves_no_figure(
+    seeded: Seeded, client, app
+) -> None:
+    outlet = str(seeded.outlets["a"])
+    reviewer = await an_account()
+    reference = secrets.token_hex(6).upper()
+    await service.matter_ended(reference, seeded.matters["m1"], seeded.outlets["a"], reviewer, "x")
+    kept = kept_in(app)
+    before = FigureCells((await client.get("/disclosure")).text).tables["disclosure-outlets"]
+    cached = await kept()
+
+    with pytest.raises(RolledBack):
+        async with write_transaction(ServiceEvent._meta.db):
+            form = ReviewForm(level=Level.satisfied)
+            await service.submit_review(reference, reviewer, form, secrets.token_hex(8), Clocks())
+            raise RolledBack
+    still_kept = await kept()
+    after = FigureCells((await client.get("/disclosure")).text).tables["disclosure-outlets"]
+
+    assert len(cached) == 1 and still_kept == cached
+    assert after[outlet] == before[outlet]
+
+
+async def test_every_page_of_the_disclosure_is_kept_until_a_figure_moves(
+    seeded: Seeded, client, app
+) -> None:
+    outlet = str(seeded.outlets["a"])
+    kept = kept_in(app)
+    paths = ["/disclosure", "/disclosure?page=2", "/disclosure?page=3"]
+    before = [FigureCells((await client.get(path)).text) for path in paths]
+    cached = [await kept(path) for path in paths]
+    await service.matter_ended(
+        secrets.token_hex(6).upper(),
+        seeded.matters["m1"],
+        seeded.outlets["a"],
+        await an_account(),
+        "x",
+    )
+    forgotten = [await kept(path) for path in paths]
+    after = [FigureCells((await client.get(path)).text) for path in paths]
+
+    assert [len(keys) for keys in cached] == [1, 1, 1]
+    assert forgotten == [[], [], []]
+    for then, now in zip(before, after, strict=True):
+        then_a, now_a = (
+            then.tables["disclosure-outlets"][outlet],
+            now.tables["disclosure-outlets"][outlet],
+        )
+        assert now_a["events"] == (then_a["events"][0] + 1, 0)
 
 
 async def test_an_outlet_page_pulls_in_its_own_summary(seeded: Seeded, client) -> None:
