@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from backend.certificates.api_keys import purge_calls_older_than
-from backend.certificates.privacy import certificates_data_of
+from backend.certificates.privacy import certificates_data_of, erase_share_links
 from backend.certificates.routes import (
     CertificateApiController,
     MyCertificatesController,
     VerifyController,
 )
+from backend.certificates.staff_routes import StaffCertificatesController
 from backend.core.domains import Domain, JobContext, PrivacyPart
 from backend.core.jobs import PeriodicJob
 
@@ -31,7 +32,12 @@ def _jobs(context: JobContext) -> Sequence[PeriodicJob]:
 
 DOMAIN = Domain(
     name="certificates",
-    route_handlers=(MyCertificatesController, VerifyController, CertificateApiController),
-    privacy=(PrivacyPart("certificates", certificates_data_of),),
+    route_handlers=(
+        MyCertificatesController,
+        VerifyController,
+        StaffCertificatesController,
+        CertificateApiController,
+    ),
+    privacy=(PrivacyPart("certificates", certificates_data_of, erase_share_links),),
     jobs=_jobs,
 )

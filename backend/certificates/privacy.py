@@ -1,7 +1,14 @@
-"""A holder's e-certificates and share links in their data export (the facts as issued)."""
+"""A holder's e-certificates and share links: in their data export, and with their account gone.
+
+A certificate outlives its holder's account (README, Design decisions): it states public facts
+of a granted right, issued by the office, and whoever was given its code still verifies it.
+Deleting the account unties it (Certificate.holder, ON DELETE SET NULL) and removes its share
+links, which were the person's: a shared link then answers as unknown.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -21,6 +28,8 @@ async def certificates_data_of(account_id: int) -> list[dict[str, Any]]:
         Certificate.granted_on,
         Certificate.issued_at,
         Certificate.sha256,
+        Certificate.revoked_at,
+        Certificate.revoked_reason,
     ).where(Certificate.holder == account_id)
     exported = []
     for certificate in certificates:
@@ -29,3 +38,12 @@ async def certificates_data_of(account_id: int) -> list[dict[str, Any]]:
         ).where(ShareLink.certificate == certificate.pop("id"))
         exported.append({**certificate, "share_links": links})
     return msgspec.to_builtins(exported)
+
+
+async def erase_share_links(account_id: int, var_path: Path) -> None:
+    """Before the account goes: its share links with it; the certificates stay."""
+    await ShareLink.delete().where(
+        ShareLink.certificate.is_in(
+            Certificate.select(Certificate.id).where(Certificate.holder == account_id)
+        )
+    )

@@ -248,6 +248,8 @@ _CERTIFICATE_EXAMPLE = {
     "issued_at": "2026-12-03T10:15:00+08:00",
     "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     "verify_url": "https://ip.example.gov.cn/verify/7KQM-X3TD-9PRA-H4WN",
+    "revoked_at": None,
+    "revoked_reason": None,
 }
 _REPORT_EXAMPLES = [
     Example(

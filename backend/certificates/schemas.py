@@ -34,11 +34,17 @@ class PublicCertificate(msgspec.Struct, frozen=True, kw_only=True):
     issued_at: dt.datetime
     sha256: str  # of the signed PDF as issued
     verify_url: str
+    revoked_at: dt.datetime | None = None
+    revoked_reason: str | None = None  # the office's words, as typed
 
     @property
     def issued_on(self) -> dt.date:
         """The day of issue in Beijing, where the office is."""
         return self.issued_at.astimezone(BEIJING).date()
+
+    @property
+    def revoked_on(self) -> dt.date | None:
+        return self.revoked_at.astimezone(BEIJING).date() if self.revoked_at else None
 
 
 class ShareLinkView(msgspec.Struct, frozen=True, kw_only=True):
@@ -61,6 +67,19 @@ class EligibleRecord(msgspec.Struct, frozen=True, kw_only=True):
     title: str
     granted: bool
     current: PublicCertificate | None
+
+
+class RevokeForm(msgspec.Struct):
+    """The office's revocation; any other field sent is ignored."""
+
+    reason: str = ""
+
+
+class OfficeCertificate(msgspec.Struct, frozen=True, kw_only=True):
+    """A certificate as the office's revocation page lists it."""
+
+    certificate: PublicCertificate
+    holder_gone: bool  # the holder's account was deleted: nobody to tell
 
 
 class MyCertificates(msgspec.Struct, frozen=True, kw_only=True):

@@ -3,7 +3,8 @@
 A certificate can be had for a record bound to the person (inquiries' binding) that is granted:
 a patent whose stage is `in_force`, a trademark whose stage is `tm_registered`, with a grant or
 registration date (docs/decisions/certificates.md#who-can-have-a-certificate). Asking again
-supersedes the holder's earlier certificates of that record.
+supersedes the holder's earlier certificates of that record. A certificate outlives its holder's
+account (then `holder` is null); only the office revokes one, with a reason /verify shows.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from backend.certificates.schemas import (
     EligibleRecord,
     MyCertificate,
     MyCertificates,
+    OfficeCertificate,
     PublicCertificate,
     ShareLinkView,
     UploadCheck,
@@ -29,6 +31,7 @@ from backend.certificates.schemas import (
 from backend.certificates.tables import Certificate, ShareLink
 from backend.core.database import write_transaction
 from backend.inquiries import service as inquiries
+from backend.inquiries.numbers import parse_number
 from backend.inquiries.tables import Record
 
 # 32 letters and digits without 0/O, 1/I: 16 of them are 80 random bits, read out in 4 groups.
@@ -36,6 +39,8 @@ CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 16
 SHARE_PERIODS_DAYS = (1, 7, 30)
 GRANTED_STAGES = {"in_force", "tm_registered"}
+MAX_REASON_LENGTH = 500
+OFFICE_LIST_LIMIT = 50
 
 
 class CertificateNotFound(LookupError):
@@ -48,6 +53,10 @@ class NotEligible(Exception):
 
 class ShareLinkGone(Exception):
     """The share link expired or was withdrawn."""
+
+
+class ReasonRefused(ValueError):
+    """A revocation's reason is missing (`empty`) or longer than MAX_REASON_LENGTH (`too_long`)."""
 
 
 def is_granted(record: Record) -> bool:
@@ -91,6 +100,8 @@ def public_view(certificate: Certificate, origin: str) -> PublicCertificate:
         issued_at=certificate.issued_at,
         sha256=certificate.sha256,
         verify_url=verify_url(origin, certificate.code),
+        revoked_at=certificate.revoked_at,
+        revoked_reason=certificate.revoked_reason if certificate.revoked_at else None,
     )
 
 
@@ -204,12 +215,49 @@ async def issue(
     return certificate
 
 
-async def revoke(code: str) -> None:
-    """The certificate no longer vouches for anything (the office's decision: staff, later)."""
+async def revoke(code: str, reason: str, now: dt.datetime) -> tuple[Certificate, bool]:
+    """The office's revocation, with its reason as typed (shown on /verify), and whether this
+    call revoked it: revoking again changes nothing, the first date and reason stay.
+
+    Raises CertificateNotFound or ReasonRefused.
+    """
     certificate = await certificate_by_code(code)
-    await Certificate.update({Certificate.status: Certificate.Status.revoked}).where(
-        Certificate.id == certificate.id
+    reason = reason.strip()
+    if not reason:
+        raise ReasonRefused("empty")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ReasonRefused("too_long")
+    # One statement: of two supervisors revoking at once, one revokes and the other finds it done.
+    changed = (
+        await Certificate.update(
+            {
+                Certificate.status: Certificate.Status.revoked,
+                Certificate.revoked_at: now,
+                Certificate.revoked_reason: reason,
+            }
+        )
+        .where((Certificate.id == certificate.id) & Certificate.revoked_at.is_null())
+        .returning(Certificate.id)
     )
+    revoked = await Certificate.objects().where(Certificate.id == certificate.id).first()
+    return revoked, bool(changed)
+
+
+async def certificates_for_office(text: str, origin: str) -> list[OfficeCertificate]:
+    """The certificate with this code, or a record's certificates by the record's number
+    (in any form people type it), newest first. Raises InvalidNumber for neither."""
+    code = normalised_code(text)
+    where = Certificate.code == code if code else Certificate.number == parse_number(text).canonical
+    found = (
+        await Certificate.objects()
+        .where(where)
+        .order_by(Certificate.issued_at, Certificate.id, ascending=False)
+        .limit(OFFICE_LIST_LIMIT)
+    )
+    return [
+        OfficeCertificate(certificate=public_view(c, origin), holder_gone=c.holder is None)
+        for c in found
+    ]
 
 
 async def holders_certificate(account: Account, code: str) -> Certificate:

@@ -25,9 +25,18 @@ class Certificate(
     )
     record = ForeignKey(references=Record, on_delete=OnDelete.cascade, index=True)
     holder = ForeignKey(
-        references=Account, on_delete=OnDelete.cascade, index=True, help_text="Who asked for it."
+        references=Account,
+        on_delete=OnDelete.set_null,
+        null=True,
+        index=True,
+        help_text="Who asked for it; null once their account is deleted: the certificate, a "
+        "public record of the office, stays verifiable (README, Design decisions).",
     )
     status = Varchar(length=12, choices=Status, default=Status.valid)
+    revoked_at = Timestamptz(null=True, default=None)
+    revoked_reason = Varchar(
+        length=500, default="", help_text="Revoked: the office's reason as typed, shown on /verify."
+    )
     superseded_by = Varchar(
         length=24, default="", help_text="Superseded: the code of the current certificate."
     )

@@ -23,6 +23,7 @@ from piccolo.columns import Timestamptz
 from saq.job import TERMINAL_STATUSES
 
 from backend.auth.tables import Account
+from backend.core import i18n
 from backend.core.database import write_transaction
 from backend.core.jobs import enqueue
 from backend.notifications.email import MailSender
@@ -56,6 +57,12 @@ class Message:
     body: str
     link: str
     subject_key: str  # what the message is about, e.g. "record:123:event:9"
+
+
+async def locale_of(account_id: int) -> str:
+    """The language to tell this person in: the one they chose, else the default."""
+    row = await Account.select(Account.chosen_locale).where(Account.id == account_id).first()
+    return (row and row["chosen_locale"]) or i18n.DEFAULT_LOCALE
 
 
 class Notifier:

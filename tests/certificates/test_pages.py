@@ -130,7 +130,7 @@ async def test_verify_a_valid_a_revoked_and_an_unknown_code(
     certificate = await issue(holder, (await bound_record(holder, tmp_path)).number)
 
     valid = await client.get(f"/verify/{certificate.code.lower().replace('-', ' ')}")
-    await service.revoke(certificate.code)
+    await service.revoke(certificate.code, "宣告无效", dt.datetime.now(dt.UTC))
     revoked = await client.get(f"/verify/{certificate.code}")
     unknown = await client.get("/verify/ABCD-EFGH-JKLM-NPQR")
     garbage = await client.get("/verify/ABC")

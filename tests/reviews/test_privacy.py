@@ -36,7 +36,7 @@ async def test_the_delete_page_says_what_goes_and_what_the_office_keeps(person: 
     for words in (
         "your matters in this app",
         "e-certificates",
-        "no longer verifies",
+        "can still verify it",
         "office's own files",
         "service ratings stay in the published figures",
     ):
