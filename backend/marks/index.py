@@ -1,4 +1,4 @@
-"""The index in memory: every MarkEntry's descriptor in one matrix, searched exhaustively.
+"""The index in memory: every MarkEntry's descriptor in one matrix, multiplied by a photo's crops.
 
 The rows live in the database (MarkEntry), the same in both profiles; each process keeps a copy
 in memory and reloads it when the table's count or latest write moved (a change replaces a row
