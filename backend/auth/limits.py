@@ -6,6 +6,7 @@ and immune to Litestar's read-modify-write limiter race.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backend.auth.tables import AttemptCounter
@@ -55,6 +56,40 @@ async def check(limit: Limit, subject: str, now: int) -> None:
     )
     if attempts > limit.attempts:
         raise RateLimited(max(1, window_start + limit.window_seconds - now))
+
+
+def _upsert_of(count: int) -> str:
+    """_UPSERT for `count` keys with one window and one clock."""
+    rows = ", ".join("({}, {}, 1)" for _ in range(count))
+    return _UPSERT.replace("VALUES ({}, {}, 1)", f"VALUES {rows}").replace(
+        "RETURNING count", "RETURNING key, count"
+    )
+
+
+async def check_all(counted: Sequence[tuple[Limit, str, int]]) -> None:
+    """`check` each (limit, subject, now); one statement when they share a window and a clock
+    (a rating counts its client address and its account: one round trip, not two, in its
+    transaction). RateLimited, with the longest wait, when any is exceeded: in the caller's
+    transaction, rolled back with it, as if counted one by one."""
+    keys = [f"{limit.name}:{subject}"[:200] for limit, subject, _ in counted]
+    clocks = {(limit.window_seconds, now) for limit, _, now in counted}
+    if len(keys) < 2 or len(clocks) > 1 or len(set(keys)) < len(keys):
+        # (PostgreSQL refuses an upsert that meets one key twice.)
+        for limit, subject, now in counted:
+            await check(limit, subject, now)
+        return
+    ((window_seconds, now),) = clocks
+    expired_before = now - window_seconds
+    args = [value for key in keys for value in (key, now)]
+    rows = await AttemptCounter.raw(_upsert_of(len(keys)), *args, expired_before, expired_before)
+    counts = {row["key"]: row for row in rows}
+    waits = [
+        max(1, counts[key]["window_start"] + limit.window_seconds - now)
+        for key, (limit, _, _) in zip(keys, counted, strict=True)
+        if counts[key]["count"] > limit.attempts
+    ]
+    if waits:
+        raise RateLimited(max(waits))
 
 
 async def first_use(key: str, now: int, window_seconds: int = 3600) -> bool:
