@@ -21,6 +21,7 @@ from backend.auth.guards import current_account, request_meta, role_in
 from backend.auth.tables import Account
 from backend.certificates import notices, service
 from backend.certificates.schemas import RevokeForm
+from backend.certificates.tables import Certificate
 from backend.core import i18n
 from backend.core.htmx import VARY_ON_HTMX, wants_fragment
 from backend.inquiries.numbers import InvalidNumber
@@ -44,7 +45,6 @@ class StaffCertificatesController(Controller):
     async def revoke(
         self, request: Request, code: FromPath[str], data: Annotated[RevokeForm, FORM]
     ) -> Redirect | Template:
-        account = current_account(request)
         try:
             certificate, revoked_now = await service.revoke(
                 code, data.reason, request.app.state.auth.clock()
@@ -57,20 +57,26 @@ class StaffCertificatesController(Controller):
             values = {"code": canonical, "reason": data.reason}
             return await _page(request, canonical, errors=errors, values=values, status_code=400)
         if revoked_now:
-            await audit.record(
-                "certificate-revoked",
-                "success",
-                request_meta(request),
-                actor_id=account.id,
-                actor_role=account.role,
-                target=certificate.code,
-            )
-            await notices.tell_holder_of_revocation(request.app.state.notify, certificate)
+            await _audit_and_tell(request, certificate)
         if wants_fragment(request):
             return await _page(request, certificate.code, revoked=certificate.code)
         return Redirect(
             f"/staff/certificates?q={certificate.code}&revoked={certificate.code}", status_code=303
         )
+
+
+async def _audit_and_tell(request: Request, certificate: Certificate) -> None:
+    """Only the request that revoked: a second one changed nothing, so tells nobody."""
+    account = current_account(request)
+    await audit.record(
+        "certificate-revoked",
+        "success",
+        request_meta(request),
+        actor_id=account.id,
+        actor_role=account.role,
+        target=certificate.code,
+    )
+    await notices.tell_holder_of_revocation(request.app.state.notify, certificate)
 
 
 def _reason_message(why: str) -> str:

@@ -1,5 +1,6 @@
 """No dead ends: every same-origin link and GET form on every page a person can reach leads to a
-working page, in every language, for a visitor, the demo applicant and demo staff.
+working page, in every language, for a visitor, the demo applicant, demo staff and the demo
+supervisor.
 
 The server is the one `make run` would give a newcomer (`litestar iph setup`: demo accounts,
 records and guides). The crawl is plain HTTP (a browser adds nothing to where a link leads);
@@ -35,6 +36,7 @@ PAGES_PER_SHAPE = 40
 FETCHES_PER_LINK_SHAPE = 40
 _VARIABLE = re.compile(r"[0-9%]|[^\x00-\x7f]|^.{25,}$")
 DEMO_STAFF = "staff@demo.iph.example"  # the demo applicant: conftest.demo_applicant_state
+DEMO_SUPERVISOR = "supervisor@demo.iph.example"
 
 
 class LinksAndForms(HTMLParser):
@@ -210,6 +212,19 @@ async def test_every_link_and_form_of_demo_staff_leads_to_a_working_page(
         broken, seen = await crawl(client, "/my/records")
     assert not broken, broken
     assert any(path.startswith("/staff") for path in seen), "staff see their console"
+    assert not {path for path in seen if not_built(path)}
+
+
+async def test_every_link_and_form_of_the_demo_supervisor_leads_to_a_working_page(
+    live_server: LiveServer,
+) -> None:
+    """The supervisor's console adds pages staff do not see: the review figures and the
+    revocation of e-certificates (its search form as it stands: /staff/certificates?q=)."""
+    async with visitor(live_server, "zh_Hans") as client:
+        await enrol_demo_staff(client, live_server, DEMO_SUPERVISOR, "supervisor")
+        broken, seen = await crawl(client, "/staff")
+    assert not broken, broken
+    assert {"/staff/certificates", "/supervisor"} <= seen, "supervisors see their pages"
     assert not {path for path in seen if not_built(path)}
 
 
