@@ -16,7 +16,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
-from litestar.stores.memory import MemoryStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
@@ -94,8 +93,7 @@ RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
 # products' pages and the reviews' disclosure.
 CACHED_PAGE_PREFIXES = ("/records/", "/gi/", "/disclosure")
 # File stores whose expired entries the scheduler purges (Redis expires keys itself).
-FILE_STORES = ("sessions", "challenges", "codes", page_cache.PAGE_CACHE_STORE)
-RATE_LIMIT_STORE = "rate_limit"  # RateLimitConfig's default
+FILE_STORES = ("sessions", "rate_limit", "challenges", "codes", page_cache.PAGE_CACHE_STORE)
 
 
 def _service_worker_source(assets: StaticAssets) -> str:
@@ -153,12 +151,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         scheduler.every(
             600, "purge-expired-sessions", lambda: stores.purge_expired(registry, FILE_STORES)
         )
-        # The embedded profile is one process (DESIGN.md): its request counters stay in its
-        # memory, where the file store wrote a file and renamed it on every POST (1.3-6 ms of a
-        # rating, bench/README.md). They start afresh when the process does.
-        rate_limits = MemoryStore()
-        registry.register(RATE_LIMIT_STORE, rate_limits, allow_override=True)
-        scheduler.every(600, "purge-expired-rate-limits", rate_limits.delete_expired)
 
     auth = _auth_environment(settings, registry)
     push = PushSender(
@@ -233,7 +225,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             LocaleMiddleware(),
             RateLimitConfig(
                 rate_limit=("minute", settings.rate_limit_per_minute),
-                store=RATE_LIMIT_STORE,
                 exclude=RATE_LIMIT_EXEMPT,
                 exclude_opt_key="skip_rate_limit",
                 check_throttle_handler=_throttled,

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from datetime import UTC, datetime, timedelta
 
 import brotli
 import httpx
 import pytest
 from litestar.stores.file import FileStore
-from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 
 from backend.auth.service import ensure_account
@@ -19,7 +17,6 @@ from backend.demo import DEMO_ACCOUNTS, load_demo_data
 from tests.conftest import PROFILE, VAR_DIR, serve
 
 pytestmark = pytest.mark.profiles
-PURGE = "purge-expired-rate-limits"
 
 
 async def test_the_stores_are_those_of_the_profile(app) -> None:
@@ -27,34 +24,6 @@ async def test_the_stores_are_those_of_the_profile(app) -> None:
     expected = RedisStore if PROFILE == "postgresql+redis" else FileStore
     assert isinstance(store, expected)
     assert app.state.settings.uses_postgres is (PROFILE == "postgresql+redis")
-    # Request counters: shared by the scale profile's workers; the embedded profile's one process
-    # keeps them in memory (nothing written on a POST).
-    rate_limits = app.stores.get("rate_limit")
-    assert isinstance(rate_limits, RedisStore if PROFILE == "postgresql+redis" else MemoryStore)
-
-
-async def test_the_embedded_profile_counts_requests_in_memory_and_purges_them(
-    make_app, settings
-) -> None:
-    """A POST is counted without a file written; counters past their minute are dropped by the
-    scheduler's job (a counter for every client address seen would otherwise stay)."""
-    if PROFILE == "postgresql+redis":
-        pytest.skip("the scale profile's counters are in Redis, which expires them")
-    namespace = f"{settings.store_namespace}mem"
-    limited = make_app(store_namespace=namespace)
-    async with serve(limited) as client:
-        form = {"locale": "en", "next": "/"}
-        assert (await client.post("/preferences/locale", data=form)).status_code == 303
-    folder = settings.var_path / "stores" / namespace / "rate_limit"
-    assert not folder.exists() or not any(folder.iterdir())
-    counters = limited.stores.get("rate_limit")
-    (counted,) = counters._store.values()  # MemoryStore lists no keys
-    (purge,) = [job for name, _, job in limited.state.scheduler._jobs if name == PURGE]
-    await purge()
-    assert len(counters._store) == 1  # still in its minute
-    counted.expires_at = datetime.now(UTC) - timedelta(seconds=1)
-    await purge()
-    assert counters._store == {}
 
 
 async def test_readyz_says_ready_when_database_and_store_answer(client: httpx.AsyncClient) -> None:
