@@ -17,15 +17,9 @@ from backend.inquiries.schemas import DeadlineView, StatusChangeForm
 from backend.inquiries.service import bound_account_ids, change_status, next_deadline
 from backend.inquiries.stages import stage_view
 from backend.inquiries.tables import Record, RecordBinding
-from backend.notifications.service import Message, Notifier
+from backend.notifications.service import Message, Notifier, locale_of
 
 REMINDER_DAYS = (30, 7, 1)
-
-
-async def _locale_of(account_id: int) -> str:
-    """The recipient's chosen language; the default (zh_Hans) when they chose none."""
-    row = await Account.select(Account.chosen_locale).where(Account.id == account_id).first()
-    return (row and row["chosen_locale"]) or i18n.DEFAULT_LOCALE
 
 
 async def record_status_change(
@@ -50,7 +44,7 @@ async def record_status_change(
     )
     sent = 0
     for account_id in await bound_account_ids(record):
-        with i18n.using_locale(await _locale_of(account_id)):
+        with i18n.using_locale(await locale_of(account_id)):
             stage = stage_view(form.stage)
             message = Message(
                 kind="status",
@@ -111,7 +105,7 @@ async def send_deadline_reminders(today: dt.date, notifier: Notifier) -> int:
         deadline = next_deadline(record, today)
         if deadline is None or (threshold := reminder_threshold(deadline.days_left)) is None:
             continue
-        with i18n.using_locale(await _locale_of(row["account"])):
+        with i18n.using_locale(await locale_of(row["account"])):
             message = _deadline_message(record, deadline, threshold)
         sent += await notifier.notify(row["account"], message)
     return sent

@@ -13,7 +13,7 @@ from backend.core.i18n import lazy_marker as N_
 from backend.matters.catalogue import catalogue
 from backend.matters.service import MatterView
 from backend.matters.workflow import Status
-from backend.notifications.service import Message, Notifier
+from backend.notifications.service import Message, Notifier, locale_of
 
 STATUS_NAMES = {
     Status.draft: N_("Draft, not sent"),
@@ -26,12 +26,6 @@ STATUS_NAMES = {
     Status.completed: N_("Completed"),
     Status.withdrawn: N_("Withdrawn"),
 }
-
-
-async def locale_of(account_id: int) -> str:
-    """The applicant's chosen language; the default when they chose none."""
-    row = await Account.select(Account.chosen_locale).where(Account.id == account_id).first()
-    return (row and row["chosen_locale"]) or i18n.DEFAULT_LOCALE
 
 
 def chosen_locale(account: Account) -> str:

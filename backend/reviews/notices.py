@@ -8,8 +8,7 @@ import datetime as dt
 
 from backend.auth.tables import Account
 from backend.core import i18n
-from backend.matters.notices import locale_of
-from backend.notifications.service import Message, Notifier
+from backend.notifications.service import Message, Notifier, locale_of
 from backend.reviews import service
 from backend.reviews.rules import CaseStep
 from backend.reviews.wording import case_status_name, step_name
