@@ -1,0 +1,44 @@
+"""The embedded profile's file stores, written on the event loop: what one process writes another
+reads (several embedded workers share a var dir), entries expire, and a store emptied with
+delete_all takes values again."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from backend.core.stores import LocalFileStore
+
+
+async def test_a_value_written_by_one_worker_is_read_by_another(tmp_path: Path) -> None:
+    writer, reader = LocalFileStore(tmp_path), LocalFileStore(tmp_path)
+
+    await writer.set("rate:10.0.0.1", b"3 requests")
+    await writer.set("locale", "zh_Hant")
+
+    assert await reader.get("rate:10.0.0.1") == b"3 requests"
+    assert await reader.get("locale") == b"zh_Hant"
+    assert [entry.name for entry in tmp_path.iterdir() if ".tmp" in entry.name] == []
+
+
+async def test_a_value_is_replaced_whole_and_expires(tmp_path: Path) -> None:
+    store = LocalFileStore(tmp_path)
+    await store.set("counter", b"a much longer first value")
+    await store.set("counter", b"short", expires_in=1)
+
+    assert await store.get("counter") == b"short"
+    assert await store.expires_in("counter") in (0, 1)
+    await asyncio.sleep(1.1)
+    assert await store.get("counter") is None
+
+
+async def test_a_store_emptied_takes_values_again(tmp_path: Path) -> None:
+    store = LocalFileStore(tmp_path / "response_cache")
+    await store.set("page", b"<html>")
+
+    await store.delete_all()
+    assert await store.get("page") is None
+    (tmp_path / "response_cache").rmdir()  # as another process's delete_all leaves it, for a moment
+    await store.set("page", b"<html> again")
+
+    assert await LocalFileStore(tmp_path / "response_cache").get("page") == b"<html> again"
