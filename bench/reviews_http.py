@@ -25,6 +25,10 @@ limits, page cache and queue in Redis under a namespace of its own (removed at t
   as the app signs people in (an e-mail code; bench/http_app.py's `Visitor`). One rating is made
   through the page itself (the form read from `GET /rate/<token>`) as the check;
   bench/form_posts.lua walks through the others.
+- *signed-in POST, floor*: `POST /preferences/elder-mode` by the same reviewers, signed in:
+  the app's cheapest form (no CSRF token, checked by origin; it sets a cookie and answers 303),
+  through the same middleware (session, account, locale, the shared limiter's counter written):
+  the floor under a rating that p99 < 50 ms at 32 connections is to be read against.
 
 Afterwards the reviewers must hold as many reviews, and idempotency records, as ratings were
 sent (less those that found wrk gone before the app read their body), none twice for one
@@ -59,6 +63,8 @@ BENCH_DATABASE = "iph_bench_reviews_http"
 DISCLOSURE = "/disclosure"
 FRAGMENT = {**BROWSER, "HX-Request": "true", "HX-Request-Type": "partial"}
 SENT = "/sent?grade="  # in the Location of an accepted rating's 303
+FLOOR = "/preferences/elder-mode"
+FLOOR_NEXT = "/my/reviews?floor=1"  # the Location of the floor's 303
 HIDDEN = re.compile(r'<input type="hidden" name="(idempotency_key|for_account)" value="([^"]*)"')
 # The options a profile's child process is given again (with the loads').
 CHILD_OPTIONS = ("redis_url", "reviews", "ratings", "reviewers")
@@ -174,17 +180,21 @@ async def prepare_posts(
     (owner, token), rest = tokens[0], tokens[1:]
     await rate_through_the_page(visitors[owner], token)
     rng = random.Random(20261205)
-    with lines.open("w") as out:
+    floor = urllib.parse.urlencode({"enabled": "1", "next": FLOOR_NEXT})
+    with lines.open("w") as out, lines.with_suffix(".floor.tsv").open("w") as floor_out:
         for owner, token in rest:
             visitor = visitors[owner]
             form = filling.rating_form(rng, visitor.client.cookies["iph_csrf"], owner)
             out.write(f"/rate/{token}\t{visitor.cookie()}\t{urllib.parse.urlencode(form)}\n")
+            floor_out.write(f"{FLOOR}\t{visitor.cookie()}\t{floor}\n")
     for visitor in visitors.values():
         await visitor.client.aclose()
     return before
 
 
-def measure_rating(profile: Profile, server: bench.Server, filled: dict) -> tuple[bench.Load, dict]:
+def measure_rating(
+    profile: Profile, server: bench.Server, filled: dict
+) -> tuple[list[bench.Load], dict]:
     lines = profile.var_dir / "ratings.tsv"
     before = asyncio.run(prepare_posts(server, profile.outbox, filled, lines))
     request = (
@@ -192,12 +202,23 @@ def measure_rating(profile: Profile, server: bench.Server, filled: dict) -> tupl
         f"{len(filled['owners'])} applicants' sessions)"
     )
     load, sent = http_app.measure_form_posts(profile, server, "rate", request, lines, SENT)
+    floor_request = f"`POST {FLOOR}` (the same sessions; nothing written but the limiter's counter)"
+    floor_load, floor_sent = http_app.measure_form_posts(
+        profile,
+        server,
+        "signed-in POST, floor",
+        floor_request,
+        lines.with_suffix(".floor.tsv"),
+        FLOOR_NEXT,
+    )
+    if floor_sent["refused"]:  # (its lines may run out: the last one again is no different)
+        sys.exit(f"bench: a floor post was refused: {floor_sent}")
 
     async def afterwards() -> tuple[dict[str, int], dict[str, int]]:
         return await what_was_stored(filled["owners"]), await tallies_against_a_recount()
 
     after, differing = asyncio.run(with_engine(afterwards))
-    return load, {
+    return [load, floor_load], {
         "wrk_sent": sent,
         "stored": {name: after[name] - before[name] for name in after},
         "tallies_differing": differing,
@@ -234,8 +255,8 @@ def run_profile(args: argparse.Namespace) -> dict:
                 loads.append(
                     profile.measure(server, target, path, headers=headers, request=request)
                 )
-            load, rating = measure_rating(profile, server, filled)
-            loads.append(load)
+            rating_loads, rating = measure_rating(profile, server, filled)
+            loads += rating_loads
     finally:
         profile.forget_namespace(args.redis_url)
     loadavg["end"] = os.getloadavg()
