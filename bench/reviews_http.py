@@ -65,6 +65,7 @@ FRAGMENT = {**BROWSER, "HX-Request": "true", "HX-Request-Type": "partial"}
 SENT = "/sent?grade="  # in the Location of an accepted rating's 303
 FLOOR = "/preferences/elder-mode"
 FLOOR_NEXT = "/my/reviews?floor=1"  # the Location of the floor's 303
+FLOOR_LINES = "floor.tsv"  # in the profile's var dir, beside the ratings' lines
 HIDDEN = re.compile(r'<input type="hidden" name="(idempotency_key|for_account)" value="([^"]*)"')
 # The options a profile's child process is given again (with the loads').
 CHILD_OPTIONS = ("redis_url", "reviews", "ratings", "reviewers")
@@ -181,7 +182,7 @@ async def prepare_posts(
     await rate_through_the_page(visitors[owner], token)
     rng = random.Random(20261205)
     floor = urllib.parse.urlencode({"enabled": "1", "next": FLOOR_NEXT})
-    with lines.open("w") as out, lines.with_suffix(".floor.tsv").open("w") as floor_out:
+    with lines.open("w") as out, lines.with_name(FLOOR_LINES).open("w") as floor_out:
         for owner, token in rest:
             visitor = visitors[owner]
             form = filling.rating_form(rng, visitor.client.cookies["iph_csrf"], owner)
@@ -192,9 +193,7 @@ async def prepare_posts(
     return before
 
 
-def measure_rating(
-    profile: Profile, server: bench.Server, filled: dict
-) -> tuple[list[bench.Load], dict]:
+def measure_rating(profile: Profile, server: bench.Server, filled: dict) -> tuple[bench.Load, dict]:
     lines = profile.var_dir / "ratings.tsv"
     before = asyncio.run(prepare_posts(server, profile.outbox, filled, lines))
     request = (
@@ -202,27 +201,29 @@ def measure_rating(
         f"{len(filled['owners'])} applicants' sessions)"
     )
     load, sent = http_app.measure_form_posts(profile, server, "rate", request, lines, SENT)
-    floor_request = f"`POST {FLOOR}` (the same sessions; nothing written but the limiter's counter)"
-    floor_load, floor_sent = http_app.measure_form_posts(
-        profile,
-        server,
-        "signed-in POST, floor",
-        floor_request,
-        lines.with_suffix(".floor.tsv"),
-        FLOOR_NEXT,
-    )
-    if floor_sent["refused"]:  # (its lines may run out: the last one again is no different)
-        sys.exit(f"bench: a floor post was refused: {floor_sent}")
 
     async def afterwards() -> tuple[dict[str, int], dict[str, int]]:
         return await what_was_stored(filled["owners"]), await tallies_against_a_recount()
 
     after, differing = asyncio.run(with_engine(afterwards))
-    return [load, floor_load], {
+    return load, {
         "wrk_sent": sent,
         "stored": {name: after[name] - before[name] for name in after},
         "tallies_differing": differing,
     }
+
+
+def measure_floor(profile: Profile, server: bench.Server) -> bench.Load:
+    """The reviewers' sessions again, each sending the elder-mode form (prepare_posts wrote the
+    lines beside the ratings'); a line run out is sent again, which changes nothing."""
+    request = f"`POST {FLOOR}` (the same sessions; nothing written but the limiter's counter)"
+    lines = profile.var_dir / FLOOR_LINES
+    load, sent = http_app.measure_form_posts(
+        profile, server, "signed-in POST, floor", request, lines, FLOOR_NEXT
+    )
+    if sent["refused"]:
+        sys.exit(f"bench: a floor post was refused: {sent}")
+    return load
 
 
 # --- one profile (the child process) ------------------------------------------------------------
@@ -255,8 +256,8 @@ def run_profile(args: argparse.Namespace) -> dict:
                 loads.append(
                     profile.measure(server, target, path, headers=headers, request=request)
                 )
-            rating_loads, rating = measure_rating(profile, server, filled)
-            loads += rating_loads
+            load, rating = measure_rating(profile, server, filled)
+            loads += [load, measure_floor(profile, server)]
     finally:
         profile.forget_namespace(args.redis_url)
     loadavg["end"] = os.getloadavg()

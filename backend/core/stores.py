@@ -36,9 +36,9 @@ class LocalFileStore(FileStore):
     microseconds from the OS page cache; the hop to a thread and back costs ~50 µs, a quarter of
     a cached page's time (bench/). Writes are on the event loop too, with FileStore's atomic
     rename: a temporary file written into the OS page cache (never synced: a counter or a page
-    may be lost in a power cut, and is made again) and renamed takes microseconds, where
-    FileStore's set took two hops to a thread (its mkdir, then the write), 0.9–4.6 ms under load
-    for the rate-limit counter every POST writes (bench/).
+    may be lost in a power cut, and is made again) and renamed costs ~150 µs of CPU, where
+    FileStore's set took two hops to a thread (its mkdir, then the write): ~340 µs, and 0.9–4.6 ms
+    of wall time under load, for the rate-limit counter every POST writes (bench/store_writes.py).
     """
 
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None):
