@@ -36,6 +36,7 @@ from backend.core.health import healthz, readyz
 from backend.core.jobs import job_queue_for
 from backend.core.metrics import MetricsController, prometheus_config
 from backend.core.middleware import LocaleMiddleware, add_content_language
+from backend.core.rate_limit import CountingRateLimitMiddleware
 from backend.core.request_log import with_request_log
 from backend.core.scheduler import Scheduler
 from backend.core.security import security_headers_hook
@@ -228,6 +229,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 exclude=RATE_LIMIT_EXEMPT,
                 exclude_opt_key="skip_rate_limit",
                 check_throttle_handler=_throttled,
+                middleware_class=CountingRateLimitMiddleware,
             ).middleware,
         ],
         csrf_config=CSRFConfig(

@@ -82,8 +82,9 @@ def prometheus_config() -> PrometheusConfig:
     )
 
 
-def metrics_access(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """The bearer token of IPH_METRICS_TOKEN, or (without one) a client on this machine."""
+async def metrics_access(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """The bearer token of IPH_METRICS_TOKEN, or (without one) a client on this machine.
+    (Async, as every guard here: Litestar runs a sync guard in a worker thread.)"""
     token = connection.app.state.settings.metrics_token
     if token:
         given = connection.headers.get("authorization", "")

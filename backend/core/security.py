@@ -65,7 +65,7 @@ def _raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
     return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
 
 
-def same_origin_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+async def same_origin_only(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """A guard for the few forms that carry no CSRF token (language and elder mode, shown on
     pages cached for everyone): a browser says where a request comes from (Sec-Fetch-Site, Origin),
     and one that comes from another site is refused."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import secrets
 
 import brotli
 import httpx
@@ -117,6 +118,33 @@ async def test_rate_limit_answers_429_with_retry_after_and_a_readable_page(
     assert "Too many requests" in refused.text
     assert api.status_code == 429 and api.json()["title"] == "Too many requests"
     assert pages == [200] * 5
+
+
+async def test_the_rate_limit_counter_counts_every_request_once_and_starts_a_new_window(
+    app,
+) -> None:
+    """Concurrent requests of one client are each counted once (Redis counts for every worker
+    at once; the file store's read and write have nothing between them), and the window's end
+    starts the count again."""
+    store = app.stores.get("rate_limit")
+    key = f"counting-{secrets.token_hex(4)}"
+
+    windows = await asyncio.gather(*(store.increment(key, 2) for _ in range(20)))
+    assert sorted(window.count for window in windows) == list(range(1, 21))
+    assert all(0 <= window.resets_in <= 2 for window in windows)
+    await asyncio.sleep(2.1)
+    assert (await store.increment(key, 2)).count == 1
+
+
+async def test_a_refused_request_is_counted_and_says_how_many_are_left(make_app, settings) -> None:
+    limited = make_app(rate_limit_per_minute=2, store_namespace=f"{settings.store_namespace}rc")
+    async with serve(limited) as client:
+        form = {"locale": "en", "next": "/"}
+        answers = [await client.post("/preferences/locale", data=form) for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [303, 303, 429, 429]
+    assert [answer.headers["ratelimit-remaining"] for answer in answers] == ["1", "0", "0", "0"]
+    assert answers[0].headers["ratelimit-policy"] == "2; w=60"
+    assert 0 < int(answers[3].headers["retry-after"]) <= 60
 
 
 async def test_an_account_is_created_once_per_email(client: httpx.AsyncClient) -> None:
