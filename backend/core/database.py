@@ -4,12 +4,14 @@ what the app does once a transaction that changed something has committed (`chan
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import re
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable, Iterable
+from string import Formatter
 from typing import Any
 
 import aiosqlite
@@ -41,11 +43,42 @@ RELEASE_SECONDS = 1.0
 # 200 ms read held every short read behind it for 190 ms; with two, 4 ms
 # (docs/decisions/shell-and-performance.md).
 READ_CONNECTIONS = 2
+# A write transaction's statements run on the event loop up to these (WriterTransaction.run).
+STATEMENTS_ON_THE_LOOP = 16
+VALUES_ON_THE_LOOP = 64
 logger = logging.getLogger("backend.database")
 # What the app does once a change is committed (`when_committed`).
 Action = Callable[[], Awaitable[None]]
 
 _READ_ONLY_STATEMENT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+
+
+def _compile(querystring: QueryString, engine_type: str) -> None:
+    """Compile a statement that holds values only (a raw statement, most inserts and updates)
+    from a template compiled once: Piccolo parses the template and rebuilds the statement for
+    every run, ~15 µs a statement plus ~1 µs a value, a tenth of a rating's time (bench/). A
+    statement with nested ones (a select's columns, its where) is left to Piccolo."""
+    if querystring._frozen_compiled_strings is not None:
+        return
+    args = querystring.args
+    if any(isinstance(arg, QueryString) for arg in args):
+        return
+    sql, used = _compiled_template(querystring.template, len(args), engine_type)
+    querystring._frozen_compiled_strings = (sql, list(args[:used]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled_template(template: str, values: int, engine_type: str) -> tuple[str, int]:
+    """(the statement as QueryString.compile_string makes it for `values` values, how many of
+    them it takes): a placeholder for each of the template's first `values` fields."""
+    literals = [literal for literal, *_ in Formatter().parse(template)]
+    used = min(len(literals), values)
+    if engine_type == "sqlite":
+        marks = ["?"] * used
+    else:
+        marks = [f"${index}" for index in range(1, used + 1)]
+    placed = [literal + mark for literal, mark in zip(literals[:used], marks, strict=True)]
+    return "".join(placed + literals[used:]), used
 
 
 def _is_open(connection: aiosqlite.Connection) -> bool:
@@ -87,6 +120,25 @@ class WriterTransaction(SQLiteTransaction):
         super().__init__(engine, TransactionType.immediate)
         self._writer = writer
         self.changes: set[str] = set()
+        self._statements = 0
+
+    async def run(self, query: str, args: list[Any]) -> list[dict[str, Any]]:
+        """A statement of this transaction: on the event loop, as a read by key is, when it is
+        one of the transaction's first few and short; otherwise in the connection's thread.
+
+        Holding the write lock (BEGIN IMMEDIATE, in the thread: it may wait for another
+        process's writer), a statement waits for nothing; SQLite runs a short one in tens of
+        µs, where the hop to the thread and back, with the event loop and the thread taking the
+        GIL in turn, cost ~0.1 ms: a rating's seven hops were a third of its time (bench/README.md
+        "Signed-in POSTs"). The COMMIT, which waits for the disk, stays in the thread, so the
+        loop serves other requests meanwhile. A transaction of many statements, or one with many
+        values (an import), is the kind whose statements take long: the thread runs those, and
+        the event loop does not stop for them.
+        """
+        self._statements += 1
+        if self._statements <= STATEMENTS_ON_THE_LOOP and len(args) <= VALUES_ON_THE_LOOP:
+            return self.connection._conn.execute(query, args).fetchall()
+        return await self.connection.execute_fetchall(query, args)
 
     async def get_connection(self) -> aiosqlite.Connection:
         await self._writer.lock.acquire()
@@ -229,6 +281,7 @@ class EmbeddedEngine(SQLiteEngine):
         return connection
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False):
+        _compile(querystring, self.engine_type)
         if self._readers is None or self.current_transaction.get() is not None:
             return await super().run_querystring(querystring, in_pool=in_pool)
         query, args = querystring.compile_string(engine_type=self.engine_type)
@@ -236,7 +289,7 @@ class EmbeddedEngine(SQLiteEngine):
             return await self._read(query, args)
         if (writer := self._writer_here()) is not None:
             async with WriterTransaction(self, writer) as transaction:
-                return await transaction.connection.execute_fetchall(query, args)
+                return await transaction.run(query, args)
         return await super()._run_in_new_connection(
             query, args, query_type=querystring.query_type, table=querystring.table
         )
@@ -258,7 +311,8 @@ class EmbeddedEngine(SQLiteEngine):
 
     async def _writer_connection(self, writer: _Writer) -> aiosqlite.Connection:
         if writer.connection is None or not _is_open(writer.connection):
-            connection = aiosqlite.connect(**self.connection_kwargs)
+            # Used from the event loop too, one transaction at a time (WriterTransaction.run).
+            connection = aiosqlite.connect(**self.connection_kwargs, check_same_thread=False)
             if hasattr(connection, "_thread"):
                 connection._thread.daemon = True  # as a read connection's
             await connection
@@ -280,10 +334,10 @@ class EmbeddedEngine(SQLiteEngine):
     async def _run_in_existing_connection(
         self, connection, query, args=None, query_type="generic", table=None
     ):
-        if isinstance(self.current_transaction.get(), WriterTransaction):
+        if isinstance(transaction := self.current_transaction.get(), WriterTransaction):
             # PRAGMA foreign_keys was set when the connection opened; Piccolo sets it again
             # before every statement, a round trip to the connection's thread each.
-            return await connection.execute_fetchall(query, args or [])
+            return await transaction.run(query, args or [])
         return await super()._run_in_existing_connection(
             connection, query, args, query_type=query_type, table=table
         )
@@ -358,7 +412,8 @@ async def read_by_key(table: type[Table], sql: str, *args: Any) -> list[dict[str
     else as `table.raw(sql, *args)`. `sql` takes its arguments as `{}`, like `raw`."""
     engine = table._meta.db
     if isinstance(engine, EmbeddedEngine) and engine.current_transaction.get() is None:
-        query, values = QueryString(sql, *args).compile_string(engine_type=engine.engine_type)
+        query, used = _compiled_template(sql, len(args), engine.engine_type)
+        values = list(args[:used])
         rows = engine.read_by_key_now(query, values)
         if rows is not None:
             return rows
@@ -422,6 +477,10 @@ class ScaleEngine(PostgresEngine):
 
     def transaction(self, allow_nested: bool = True) -> ScaleTransaction:
         return ScaleTransaction(engine=self, allow_nested=allow_nested)
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = True):
+        _compile(querystring, self.engine_type)
+        return await super().run_querystring(querystring, in_pool=in_pool)
 
     async def _run_in_pool(self, query: str, args: list[Any] | None = None):
         if not self.pool:

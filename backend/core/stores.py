@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import threading
 import time
@@ -45,15 +46,33 @@ class LocalFileStore(FileStore):
     of wall time under load, for the rate-limit counter every POST writes (bench/store_writes.py).
     """
 
+    def _file_of(self, key: str) -> str:
+        """FileStore's file for `key` (the key's BLAKE2 hash) as a plain path: FileStore makes an
+        anyio Path of it, ~10 µs a key, most of a missing file's unlink (bench/)."""
+        return os.path.join(os.fspath(self.path), hashlib.blake2s(key.encode()).hexdigest())
+
+    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        file = self._file_of(key)
+        stored = _read(file)
+        if stored is None:
+            return None
+        if stored.expired:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(file)
+            return None
+        if renew_for and stored.expires_at:
+            await self.set(key, stored.data, expires_in=renew_for)
+        return stored.data
+
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None):
         if isinstance(value, str):
             value = value.encode("utf-8")
         folder = os.fspath(self.path)
         if not os.path.isdir(folder):  # delete_all removes it before making it again
             os.makedirs(folder, exist_ok=True)
-        self._write_sync(self._path_from_key(key), StorageObject.new(value, expires_in))
+        self._write_sync(self._file_of(key), StorageObject.new(value, expires_in))
 
-    def _write_sync(self, target_file: Path, storage_obj: StorageObject) -> None:
+    def _write_sync(self, target_file: str | os.PathLike[str], storage_obj: StorageObject) -> None:
         """FileStore's atomic rename, from a temporary name of this process and thread rather
         than mkstemp's random one (its name-making was a fifth of a counter's write, bench/):
         a thread's writes are one at a time, so nothing else writes to that name meanwhile."""
@@ -71,11 +90,7 @@ class LocalFileStore(FileStore):
 
     @staticmethod
     async def _load_from_path(path: Path) -> StorageObject | None:
-        try:
-            with open(os.fspath(path), "rb") as entry:
-                return StorageObject.from_bytes(entry.read())
-        except FileNotFoundError:
-            return None
+        return _read(os.fspath(path))
 
     async def increment(self, key: str, window_seconds: int) -> Window:
         """The rate limiter's count (core/rate_limit.py), read and written with no await between,
@@ -83,15 +98,13 @@ class LocalFileStore(FileStore):
         (embedded behind nginx) may each miss a count of the other's made at the same moment."""
         now = int(time.time())
         count, ends = 0, now + window_seconds
-        path = self._path_from_key(key)
-        with contextlib.suppress(OSError, ValueError, msgspec.DecodeError):  # none, or no count
-            with open(os.fspath(path), "rb") as entry:
-                kept = StorageObject.from_bytes(entry.read())
-            kept_count, kept_ends = map(int, kept.data.split())
+        file = self._file_of(key)
+        with contextlib.suppress(AttributeError, ValueError):  # none, or not a count
+            kept_count, kept_ends = map(int, _read(file).data.split())
             if kept_ends > now:
                 count, ends = kept_count, kept_ends
         count += 1
-        self._write_sync(path, StorageObject.new(b"%d %d" % (count, ends), ends - now))
+        self._write_sync(file, StorageObject.new(b"%d %d" % (count, ends), ends - now))
         return Window(count, ends - now)
 
     async def delete_many(self, keys: Iterable[str]) -> None:
@@ -99,7 +112,16 @@ class LocalFileStore(FileStore):
         FileStore.delete's hop to a thread costs ~100 µs of CPU apiece (bench/)."""
         for key in keys:
             with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.fspath(self._path_from_key(key)))
+                os.unlink(self._file_of(key))
+
+
+def _read(file: str) -> StorageObject | None:
+    """An entry; None when it is absent or not one (a write cut short)."""
+    try:
+        with open(file, "rb") as entry:
+            return StorageObject.from_bytes(entry.read())
+    except (FileNotFoundError, msgspec.DecodeError):
+        return None
 
 
 class SharedRedisStore(RedisStore):

@@ -13,11 +13,17 @@ from pathlib import Path
 
 import aiosqlite
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from piccolo.columns import Integer, Varchar
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from backend.core.database import (
+    STATEMENTS_ON_THE_LOOP,
+    VALUES_ON_THE_LOOP,
     EmbeddedEngine,
+    _compile,
     close_engine,
     open_engine,
     read_by_key,
@@ -423,3 +429,45 @@ async def test_another_process_writes_between_this_process_s_writes(
     _write_directly(engine.path, "UPDATE note SET text = 'theirs again' WHERE position = 2")
     texts = await Note.select(Note.text).order_by(Note.position).output(as_list=True)
     assert texts == ["ours again", "theirs again"]
+
+
+async def test_a_transaction_of_many_statements_and_values_commits_or_rolls_back_whole(
+    engine: EmbeddedEngine,
+) -> None:
+    """Its first short statements run on the event loop, the rest in the connection's thread
+    (WriterTransaction.run): one transaction all the same."""
+    many = STATEMENTS_ON_THE_LOOP + 4
+    async with write_transaction(engine):
+        for position in range(many):
+            await Note.insert(Note(text=f"note {position}", position=position))
+        await Note.insert(
+            *(Note(text="bulk", position=1000 + n) for n in range(VALUES_ON_THE_LOOP))
+        )
+        assert await Note.count() == many + VALUES_ON_THE_LOOP
+    assert await Note.count() == many + VALUES_ON_THE_LOOP
+
+    with pytest.raises(sqlite3.IntegrityError):
+        async with write_transaction(engine):
+            await Note.delete().where(Note.position < 1000)
+            for _ in range(many):
+                await Note.raw("UPDATE note SET text = {} WHERE position >= 1000", "changed")
+            await Note.raw("INSERT INTO note (text, position) VALUES ('no position', NULL)")
+    assert await Note.count() == many + VALUES_ON_THE_LOOP
+    assert await Note.count().where(Note.text == "changed") == 0
+
+
+_FRAGMENTS = st.sampled_from(["SELECT ", "{}", " = ", "{{", "}}", "'a'", ", ", "x"])
+
+
+@given(
+    template=st.lists(_FRAGMENTS, max_size=12).map("".join),
+    values=st.integers(min_value=0, max_value=8),
+    engine_type=st.sampled_from(["sqlite", "postgres"]),
+)
+def test_a_statement_of_values_compiles_as_piccolo_compiles_it(
+    template: str, values: int, engine_type: str
+) -> None:
+    args = [f"value {n}" for n in range(values)]
+    ours, theirs = QueryString(template, *args), QueryString(template, *args)
+    _compile(ours, engine_type)
+    assert ours.compile_string(engine_type) == theirs.compile_string(engine_type)

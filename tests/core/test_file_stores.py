@@ -5,7 +5,10 @@ delete_all takes values again."""
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
+
+from litestar.stores.file import FileStore
 
 from backend.core.stores import LocalFileStore
 
@@ -42,3 +45,19 @@ async def test_a_store_emptied_takes_values_again(tmp_path: Path) -> None:
     await store.set("page", b"<html> again")
 
     assert await LocalFileStore(tmp_path / "response_cache").get("page") == b"<html> again"
+
+
+async def test_entries_are_litestars_own_files(tmp_path: Path) -> None:
+    """The store names and writes its files as Litestar's FileStore does (its expired-entry
+    purge and an older process read them)."""
+    ours, litestars = LocalFileStore(tmp_path), FileStore(tmp_path)
+    await ours.set("session:abc", b"theirs to read", expires_in=60)
+    await litestars.set("session:def", b"ours to read")
+
+    assert await litestars.get("session:abc") == b"theirs to read"
+    assert await ours.get("session:def") == b"ours to read"
+    before = int(time.time())
+    assert (await ours.increment("counter", 60)).count == 1
+    assert (await ours.increment("counter", 60)).count == 2
+    count, ends = (await litestars.get("counter")).split()
+    assert count == b"2" and before + 60 <= int(ends) <= int(time.time()) + 60
