@@ -93,6 +93,8 @@ RATE_LIMIT_EXEMPT = ["/static/", "/icons/", "/healthz", "/readyz"]
 # Public pages served from the page cache (their routes say `cache=`): record pages, GI
 # products' pages and the reviews' disclosure.
 CACHED_PAGE_PREFIXES = ("/records/", "/gi/", "/disclosure")
+# Pages kept under their family's generation (core/page_cache.py), forgotten all at once.
+CACHED_PAGE_FAMILIES = (reviews_published.DISCLOSURE_PATH,)
 # File stores whose expired entries the scheduler purges (Redis expires keys itself).
 FILE_STORES = ("sessions", "rate_limit", "challenges", "codes", page_cache.PAGE_CACHE_STORE)
 
@@ -295,7 +297,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Wrap the whole handler (not a route middleware) so that requests matching no route are
     # logged with a request id too.
     # Cached public pages are answered in front of the middleware (core/page_cache.py).
-    cached_pages = page_cache.front_door(app.asgi_handler, page_store, CACHED_PAGE_PREFIXES)
+    cached_pages = page_cache.front_door(
+        app.asgi_handler, page_store, CACHED_PAGE_PREFIXES, families=CACHED_PAGE_FAMILIES
+    )
     app.asgi_handler = with_request_log(cached_pages)
     return app
 

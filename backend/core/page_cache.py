@@ -126,8 +126,12 @@ async def forget(store: PageStore, paths: Iterable[str], families: Iterable[str]
         await store.delete_many([*keys_of(paths), *keys])
 
 
-def front_door(app: ASGIApp, store: PageStore, prefixes: tuple[str, ...]) -> ASGIApp:
-    """Answer GET requests under `prefixes` from the page cache before the app's middleware."""
+def front_door(
+    app: ASGIApp, store: PageStore, prefixes: tuple[str, ...], families: tuple[str, ...] = ()
+) -> ASGIApp:
+    """Answer GET requests under `prefixes` from the page cache before the app's middleware;
+    the page at a family's own path is kept under the family's generation (`in_generation`),
+    as its route keeps it."""
 
     async def serve(scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -138,7 +142,10 @@ def front_door(app: ASGIApp, store: PageStore, prefixes: tuple[str, ...]) -> ASG
             and _cacheable_request(scope)
         ):
             connection = ASGIConnection(scope)
-            key = _key_of_cacheable(connection, connection.url.path)
+            path = connection.url.path
+            key = _key_of_cacheable(connection, path)
+            if path in families:
+                key = in_generation(path, key)
             cached = await store.get(key)  # None too when the store is away (PageStore.get)
             if cached:
                 PAGE_CACHE_HITS.inc()

@@ -69,16 +69,15 @@ class SupervisorController(Controller):
 
 
 def _disclosure_key(request: Request) -> str:
-    """One entry a page of cases: the first under /disclosure itself (the front door's), the
-    others under the disclosure's generation; writes forget them all (published.py)."""
+    """One entry a page of cases, all under the disclosure's generation (the first under the
+    key the front door reads, app.py): a write forgets them all by forgetting the generation,
+    one delete (published.py)."""
     try:
         page = _page(int(request.query_params.get("page") or 1))
     except ValueError:
         page = 1
-    if page == 1:
-        return page_cache.key_for(request, published.DISCLOSURE_PATH)
-    key = page_cache.key_for(request, f"{published.DISCLOSURE_PATH}?page={page}")
-    return page_cache.in_generation(published.DISCLOSURE_PATH, key)
+    path = published.DISCLOSURE_PATH if page == 1 else f"{published.DISCLOSURE_PATH}?page={page}"
+    return page_cache.in_generation(published.DISCLOSURE_PATH, page_cache.key_for(request, path))
 
 
 class DisclosureController(Controller):

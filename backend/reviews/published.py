@@ -34,6 +34,6 @@ def forgetting(store: page_cache.PageStore) -> database.Action:
     """The app's action when SHOWN is committed: every page of the disclosure forgotten."""
 
     async def forget() -> None:
-        await page_cache.forget(store, [DISCLOSURE_PATH], families=[DISCLOSURE_PATH])
+        await page_cache.forget(store, [], families=[DISCLOSURE_PATH])
 
     return forget
