@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import hashlib
 import os
 import threading
@@ -93,18 +94,20 @@ class LocalFileStore(FileStore):
         return _read(os.fspath(path))
 
     async def increment(self, key: str, window_seconds: int) -> Window:
-        """The rate limiter's count (core/rate_limit.py), read and written with no await between,
-        so that no other request of this process counts in between. Workers sharing the folder
-        (embedded behind nginx) may each miss a count of the other's made at the same moment."""
+        """The rate limiter's count (core/rate_limit.py), read and written in place under the
+        file's lock: every worker sharing the folder (embedded behind nginx) counts each request
+        once, and no file is made or renamed (~60 µs less than `set`, bench/)."""
         now = int(time.time())
-        count, ends = 0, now + window_seconds
-        file = self._file_of(key)
-        with contextlib.suppress(AttributeError, ValueError):  # none, or not a count
-            kept_count, kept_ends = map(int, _read(file).data.split())
-            if kept_ends > now:
-                count, ends = kept_count, kept_ends
-        count += 1
-        self._write_sync(file, StorageObject.new(b"%d %d" % (count, ends), ends - now))
+        entry = os.open(self._file_of(key), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(entry, fcntl.LOCK_EX)  # released when the file is closed
+            count, ends = _count_in(os.pread(entry, 256, 0), now, window_seconds)
+            count += 1
+            stored = StorageObject.new(b"%d %d" % (count, ends), ends - now).to_bytes()
+            os.pwrite(entry, stored, 0)
+            os.ftruncate(entry, len(stored))
+        finally:
+            os.close(entry)
         return Window(count, ends - now)
 
     async def delete_many(self, keys: Iterable[str]) -> None:
@@ -113,6 +116,16 @@ class LocalFileStore(FileStore):
         for key in keys:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._file_of(key))
+
+
+def _count_in(stored: bytes, now: int, window_seconds: int) -> tuple[int, int]:
+    """(the count so far, the window's end) of a counter's file; a new window when the file is
+    new or not a count, or when its window has ended."""
+    try:
+        count, ends = map(int, StorageObject.from_bytes(stored).data.split())
+    except (ValueError, msgspec.DecodeError):
+        return 0, now + window_seconds
+    return (count, ends) if ends > now else (0, now + window_seconds)
 
 
 def _read(file: str) -> StorageObject | None:

@@ -5,6 +5,7 @@ delete_all takes values again."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
 from pathlib import Path
 
@@ -61,3 +62,26 @@ async def test_entries_are_litestars_own_files(tmp_path: Path) -> None:
     assert (await ours.increment("counter", 60)).count == 2
     count, ends = (await litestars.get("counter")).split()
     assert count == b"2" and before + 60 <= int(ends) <= int(time.time()) + 60
+
+
+def _count_many(folder: str, times: int) -> None:
+    store = LocalFileStore(folder)
+
+    async def count() -> None:
+        for _ in range(times):
+            await store.increment("client:10.0.0.1", 60)
+
+    asyncio.run(count())
+
+
+def test_workers_sharing_the_folder_count_every_request_once(tmp_path: Path) -> None:
+    """Embedded workers behind nginx share the rate limiter's counters: four processes
+    counting at once lose none of each other's counts."""
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_count_many, args=(str(tmp_path), 250)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [worker.exitcode for worker in workers] == [0] * 4
+    assert asyncio.run(LocalFileStore(tmp_path).increment("client:10.0.0.1", 60)).count == 1001
