@@ -471,3 +471,35 @@ def test_a_statement_of_values_compiles_as_piccolo_compiles_it(
     ours, theirs = QueryString(template, *args), QueryString(template, *args)
     _compile(ours, engine_type)
     assert ours.compile_string(engine_type) == theirs.compile_string(engine_type)
+
+
+async def test_a_writer_waits_for_another_process_s_write_without_stopping_the_event_loop(
+    engine: EmbeddedEngine,
+) -> None:
+    await Note.insert(Note(text="ours", position=1))  # the writing connection is open
+    theirs = sqlite3.connect(engine.path, isolation_level=None)
+    theirs.execute("BEGIN IMMEDIATE")
+    theirs.execute("INSERT INTO note (text, position) VALUES ('theirs', 2)")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def ours() -> None:
+        async with write_transaction(engine):
+            await Note.update({Note.text: "ours, after theirs"}).where(Note.position == 1)
+
+    ticking, writing = asyncio.create_task(tick()), asyncio.create_task(ours())
+    await asyncio.sleep(0.3)
+    assert not writing.done()  # waiting for their write lock
+    theirs.execute("COMMIT")
+    theirs.close()
+    await writing
+    ticking.cancel()
+
+    assert ticks >= 15  # the event loop went on meanwhile
+    texts = await Note.select(Note.text).order_by(Note.position).output(as_list=True)
+    assert texts == ["ours, after theirs", "theirs"]
