@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from backend.auth.tables import AttemptCounter
+from backend.core.database import execute
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ RETURNING count, window_start
 async def count_attempt(key: str, window_seconds: int, now: int) -> tuple[int, int]:
     """Add one attempt to `key`; returns (attempts in the current window, window start)."""
     expired_before = now - window_seconds
-    rows = await AttemptCounter.raw(_UPSERT, key[:200], now, expired_before, expired_before)
+    rows = await execute(AttemptCounter, _UPSERT, key[:200], now, expired_before, expired_before)
     return rows[0]["count"], rows[0]["window_start"]
 
 
@@ -81,7 +82,9 @@ async def check_all(counted: Sequence[tuple[Limit, str, int]]) -> None:
     ((window_seconds, now),) = clocks
     expired_before = now - window_seconds
     args = [value for key in keys for value in (key, now)]
-    rows = await AttemptCounter.raw(_upsert_of(len(keys)), *args, expired_before, expired_before)
+    rows = await execute(
+        AttemptCounter, _upsert_of(len(keys)), *args, expired_before, expired_before
+    )
     counts = {row["key"]: row for row in rows}
     waits = [
         max(1, counts[key]["window_start"] + limit.window_seconds - now)

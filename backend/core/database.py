@@ -437,6 +437,23 @@ async def read_by_key(table: type[Table], sql: str, *args: Any) -> list[dict[str
     return await table.raw(sql, *args)
 
 
+async def execute(table: type[Table], sql: str, *args: Any) -> list[dict[str, Any]]:
+    """`table.raw(sql, *args)`: the rows of `sql`, which takes its arguments as `{}`. In a
+    write transaction under way (the few statements a rating or a matter's send makes in
+    theirs), straight to the transaction's connection with the statement compiled once: on
+    SQLite a short statement then costs ~8 µs of CPU instead of ~15 µs, the Piccolo query, its
+    query string and the engine's layers being the other half (bench/README.md "Signed-in
+    POSTs")."""
+    transaction = table._meta.db.current_transaction.get()
+    if isinstance(transaction, WriterTransaction):
+        query, used = _compiled_template(sql, len(args), "sqlite")
+        return await transaction.run(query, list(args[:used]))
+    if isinstance(transaction, ScaleTransaction):
+        query, used = _compiled_template(sql, len(args), "postgres")
+        return [dict(row) for row in await transaction.connection.fetch(query, *args[:used])]
+    return await table.raw(sql, *args)
+
+
 class ScaleTransaction(PostgresTransaction):
     """Piccolo's transaction, which always gives its connection back to the pool.
 

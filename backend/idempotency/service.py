@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from backend.core.database import write_transaction
+from backend.core.database import execute, write_transaction
 from backend.idempotency.tables import IdempotencyRecord
 
 KEPT_FOR = dt.timedelta(days=30)
@@ -61,13 +61,13 @@ async def once(
     natural_key = f"{scope}|{owner}|{check_key(key)}"
     fingerprint = fingerprint_of(payload)
     async with write_transaction(IdempotencyRecord._meta.db):
-        claimed = await IdempotencyRecord.raw(
-            _CLAIM, natural_key, fingerprint, _PENDING, dt.datetime.now(dt.UTC)
+        claimed = await execute(
+            IdempotencyRecord, _CLAIM, natural_key, fingerprint, _PENDING, dt.datetime.now(dt.UTC)
         )
         if claimed:
             answer = await write()
-            await IdempotencyRecord.raw(
-                _ANSWER, msgspec.json.encode(answer).decode(), claimed[0]["id"]
+            await execute(
+                IdempotencyRecord, _ANSWER, msgspec.json.encode(answer).decode(), claimed[0]["id"]
             )
             return answer, False
         # Taken: by a submission that committed before this transaction began (on PostgreSQL the

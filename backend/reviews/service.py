@@ -23,7 +23,7 @@ import msgspec
 
 from backend.auth import limits
 from backend.auth.tables import Account
-from backend.core.database import read_by_key, write_transaction
+from backend.core.database import execute, read_by_key, write_transaction
 from backend.idempotency import service as idempotency
 from backend.outlets.staff import Actor, actor_of
 from backend.outlets.tables import OutletStaff
@@ -391,7 +391,8 @@ _INSERT_REVIEW = (
 async def _store_review(
     event_id: int, target: Target, account_id: int | None, form: ReviewForm, at: dt.datetime
 ) -> int:
-    rows = await Review.raw(
+    rows = await execute(
+        Review,
         _INSERT_REVIEW,
         event_id,
         int(form.level),

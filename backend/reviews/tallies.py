@@ -28,7 +28,7 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
-from backend.core.database import write_transaction
+from backend.core.database import execute, write_transaction
 from backend.reviews import published
 from backend.reviews.figures import ALL_MONTHS, COUNTS_SQL, FIELDS, FROM_SQL
 from backend.reviews.tables import ReviewTally, ServiceEvent
@@ -97,7 +97,7 @@ async def _add(place: tuple[Any, ...], change: list[int]) -> None:
     for period in (month, ALL_MONTHS):
         args += [_key(period, outlet_id, channel, matter_code), period, outlet_id, channel]
         args += [matter_code, *change]
-    await ReviewTally.raw(_UPSERT, *args)
+    await execute(ReviewTally, _UPSERT, *args)
 
 
 async def rebuild() -> int:
