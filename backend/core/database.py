@@ -305,8 +305,9 @@ class EmbeddedEngine(SQLiteEngine):
         if _READ_ONLY_STATEMENT.match(query):
             return await self._read(query, args)
         if (writer := self._writer_here()) is not None:
+            # A write on its own (a job's purge of old rows, say) may be long: in the thread.
             async with WriterTransaction(self, writer) as transaction:
-                return await transaction.run(query, args)
+                return await transaction.connection.execute_fetchall(query, args)
         return await super()._run_in_new_connection(
             query, args, query_type=querystring.query_type, table=querystring.table
         )
