@@ -657,6 +657,7 @@ async def test_the_review_pages_have_no_axe_violations_on_a_phone(
         await office.goto("/staff/reviews")
         await checked(office)
         await office.locator(f'[data-case="{case["id"]}"] a').click()
+        await office.wait_for_url(re.compile(rf"/staff/reviews/cases/{case['id']}$"))
         await checked(office)
         contact = office.locator('form[action$="/steps/contact"]')
         await contact.locator("button").click()  # no reason: the error
