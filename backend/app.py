@@ -50,6 +50,7 @@ from backend.core.static_assets import (
     static_file,
 )
 from backend.core.templating import configure_jinja
+from backend.core.view_cache import KeptViews
 from backend.geo_indications.domain import DOMAIN as GEO_INDICATIONS
 from backend.guides.domain import DOMAIN as GUIDES
 from backend.idempotency.domain import DOMAIN as IDEMPOTENCY
@@ -58,6 +59,7 @@ from backend.inquiries.marks import MARK_URL_PREFIX
 from backend.jobs import service as failed_jobs
 from backend.jobs.domain import DOMAIN as JOBS
 from backend.marks.domain import DOMAIN as MARKS
+from backend.matters import queue_shown
 from backend.matters.domain import DOMAIN as MATTERS
 from backend.notifications.domain import DOMAIN as NOTIFICATIONS
 from backend.notifications.email import mail_sender_for
@@ -146,10 +148,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     registry = stores.store_registry_for(settings)
     page_store = page_cache.PageStore(registry.get(page_cache.PAGE_CACHE_STORE))
     registry.register(page_cache.PAGE_CACHE_STORE, page_store, allow_override=True)
-    # Once a write that moved a review figure commits, the disclosure is forgotten.
+    kept_views = KeptViews(page_store.store)
+    # Once a write that moved a review figure commits, the disclosure is forgotten; once one
+    # that moved a matter in the staff queue does, that outlet's queue.
     database.when_committed(
         engine, reviews_published.SHOWN, reviews_published.forgetting(page_store)
     )
+    database.when_committed(engine, queue_shown.SHOWN, queue_shown.forgetting(kept_views))
     if not settings.redis_url:
         scheduler.every(
             600, "purge-expired-sessions", lambda: stores.purge_expired(registry, FILE_STORES)
@@ -279,6 +284,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "engine": engine,
                 "assets": assets,
+                "kept_views": kept_views,  # signed-in pages' shared parts (core/view_cache.py)
                 "service_worker_source": _service_worker_source(assets),
                 "auth": auth,
                 "notify": notifier,

@@ -47,8 +47,9 @@ READ_CONNECTIONS = 2
 STATEMENTS_ON_THE_LOOP = 16
 VALUES_ON_THE_LOOP = 64
 logger = logging.getLogger("backend.database")
-# What the app does once a change is committed (`when_committed`).
-Action = Callable[[], Awaitable[None]]
+# What the app does once a change is committed (`when_committed`), given what it was made to:
+# the subjects said with it (`changed`; "" when none was).
+Action = Callable[[frozenset[str]], Awaitable[None]]
 
 _READ_ONLY_STATEMENT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 
@@ -119,7 +120,7 @@ class WriterTransaction(SQLiteTransaction):
     def __init__(self, engine: EmbeddedEngine, writer: _Writer) -> None:
         super().__init__(engine, TransactionType.immediate)
         self._writer = writer
-        self.changes: set[str] = set()
+        self.changes: set[tuple[str, str]] = set()
         self._statements = 0
 
     async def begin(self) -> None:
@@ -186,7 +187,7 @@ class FileTransaction(SQLiteTransaction):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.changes: set[str] = set()
+        self.changes: set[tuple[str, str]] = set()
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
         kept = await super().__aexit__(exception_type, exception, traceback)
@@ -467,7 +468,7 @@ class ScaleTransaction(PostgresTransaction):
 
     def __init__(self, engine: ScaleEngine, allow_nested: bool = True) -> None:
         super().__init__(engine, allow_nested)
-        self.changes: set[str] = set()
+        self.changes: set[tuple[str, str]] = set()
 
     async def get_connection(self) -> asyncpg.Connection:
         if self.engine.pool:
@@ -624,9 +625,10 @@ def when_committed(engine: Engine, change: str, action: Action) -> None:
     engine.committed_actions.setdefault(change, []).append(action)
 
 
-async def changed(engine: Engine, change: str) -> None:
-    """`change` is made: in a transaction, the app's actions for it run once the outermost
-    transaction commits (once, however often the transaction makes it); outside one, now.
+async def changed(engine: Engine, change: str, subject: str = "") -> None:
+    """`change` is made (to `subject`, such as an outlet's id): in a transaction, the app's
+    actions for it run once the outermost transaction commits (once, with every subject the
+    transaction made it to); outside one, now.
 
     Not before the commit: a page forgotten then would be rendered again, by another request,
     from what is committed so far, and kept with the figures the commit was about to change."""
@@ -634,9 +636,9 @@ async def changed(engine: Engine, change: str) -> None:
         return  # an engine no app has wired (a test's own)
     transaction = engine.current_transaction.get()
     if transaction is None:
-        await _run_actions(engine, [change])
+        await _run_actions(engine, [(change, subject)])
     else:
-        transaction.changes.add(change)
+        transaction.changes.add((change, subject))
 
 
 async def _announce(transaction: WriterTransaction | FileTransaction | ScaleTransaction) -> None:
@@ -645,13 +647,16 @@ async def _announce(transaction: WriterTransaction | FileTransaction | ScaleTran
         await _run_actions(transaction.engine, transaction.changes)
 
 
-async def _run_actions(engine: Engine, changes: Iterable[str]) -> None:
+async def _run_actions(engine: Engine, changes: Iterable[tuple[str, str]]) -> None:
     """The write is committed, whatever happens here: an action that fails (the page cache's
     Redis away) is logged, and the person who wrote is not told their write failed."""
-    for change in changes:
+    subjects: dict[str, set[str]] = {}
+    for change, subject in changes:
+        subjects.setdefault(change, set()).add(subject)
+    for change, of_change in subjects.items():
         for action in engine.committed_actions.get(change, ()):
             try:
-                await action()
+                await action(frozenset(of_change))
             except Exception as error:
                 outage = is_outage(error)
                 logger.log(

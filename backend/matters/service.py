@@ -24,7 +24,7 @@ from backend.auth.tables import Account
 from backend.business_register.service import BusinessRegister
 from backend.core.database import read_by_key, write_transaction
 from backend.idempotency import service as idempotency
-from backend.matters import register_lookup, workflow
+from backend.matters import queue_shown, register_lookup, workflow
 from backend.matters.catalogue import Matter as MatterType
 from backend.matters.catalogue import catalogue
 from backend.matters.tables import Matter, MatterEvent
@@ -395,6 +395,7 @@ async def _apply(
             at=decided.at,
         )
     )
+    await queue_shown.queue_changed(matter.outlet_id)
     if _ends_a_service(decided):  # its one rating opens with it, in the same transaction
         await reviews.matter_ended(
             reference,
@@ -481,6 +482,7 @@ async def claim(reference: str, account_id: int) -> MatterView:
     if matter.status == Status.draft or matter.status in workflow.CLOSED:
         raise ActionRefused(Refusal.not_allowed_in_state)
     await Matter.update({Matter.claimed_by: account_id}).where(Matter.id == matter.id)
+    await queue_shown.queue_changed(matter.outlet_id)
     return matter
 
 

@@ -11,22 +11,23 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from backend.auth import audit
 from backend.auth.guards import current_account, request_meta, role_in
 from backend.auth.tables import Account
 from backend.core import i18n
 from backend.core.htmx import VARY_ON_HTMX, wants_fragment
-from backend.matters import notices, service
+from backend.matters import notices, queue_shown, service
 from backend.matters import staff_views as views
 from backend.matters import wording as words
 from backend.matters.workflow import Action, ReasonRule, Refusal, reason_rule
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+QUEUE_BODY = "matters/_staff_queue_body.html"  # the page's own part: its filters and the queue
 OFFICE = role_in(Account.Role.staff, Account.Role.supervisor)
 
 
@@ -50,29 +51,35 @@ class StaffMatterController(Controller):
         status: FromQuery[str] = "",
         overdue: FromQuery[str] = "",
         after: FromQuery[str] = "",
-    ) -> Template:
-        account = current_account(request)
-        actor = await service.actor_of(account.id)
+    ) -> Template | Response:
+        actor = await service.actor_of(current_account(request).id)
         chosen = views.QueueFilters.read(outlet, kind, status, overdue, after, actor)
-        page = await service.queue_for(
-            actor,
-            **msgspec.structs.asdict(chosen),
-            today=request.app.state.auth.clock().date(),
-        )
+        today = request.app.state.auth.clock().date()
+        part = "matters/_staff_queue.html" if wants_fragment(request) else QUEUE_BODY
         supervisor = actor.role == Account.Role.supervisor
-        context = {
-            "rows": views.queue_rows(page.entries),
-            "next_page": chosen.next_page_query(page.next_after) if page.next_after else "",
-            "later_page": chosen.after is not None,
-            "chosen": chosen,
-            "supervisor": supervisor,
-            "due_words": views.due_words,
-            **views.filter_choices(await service.queue_outlets() if supervisor else []),
-        }
-        template = (
-            "matters/_staff_queue.html" if wants_fragment(request) else "matters/staff_queue.html"
+
+        async def render() -> str:
+            page = await service.queue_for(actor, **msgspec.structs.asdict(chosen), today=today)
+            context = {
+                "rows": views.queue_rows(page.entries),
+                "next_page": chosen.next_page_query(page.next_after) if page.next_after else "",
+                "later_page": chosen.after is not None,
+                "chosen": chosen,
+                "supervisor": supervisor,
+                "due_words": views.due_words,
+                **views.filter_choices(await service.queue_outlets() if supervisor else []),
+            }
+            return request.app.template_engine.get_template(part).render(**context)
+
+        # Kept rendered for every staff member of the outlet (all supervisors), in their
+        # language, that day, with these filters (queue_shown.py).
+        key = f"{part}|{i18n.current_locale()}|{today}|{msgspec.json.encode(chosen).decode()}"
+        shown = await request.app.state.kept_views.view(queue_shown.subject_of(actor), key, render)
+        if part != QUEUE_BODY:
+            return Response(shown, media_type=MediaType.HTML, headers={"Vary": VARY_ON_HTMX})
+        return Template(
+            "matters/staff_queue.html", context={"body": shown}, headers={"Vary": VARY_ON_HTMX}
         )
-        return Template(template, context=context, headers={"Vary": VARY_ON_HTMX})
 
     @get("/{reference:str}", name="staff-matter")
     async def matter(self, request: Request, reference: FromPath[str]) -> Template:

@@ -33,7 +33,7 @@ async def shown_changed() -> None:
 def forgetting(store: page_cache.PageStore) -> database.Action:
     """The app's action when SHOWN is committed: every page of the disclosure forgotten."""
 
-    async def forget() -> None:
+    async def forget(_subjects: frozenset[str]) -> None:
         await page_cache.forget(store, [], families=[DISCLOSURE_PATH])
 
     return forget

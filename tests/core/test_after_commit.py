@@ -35,9 +35,11 @@ class FollowUps:
         self.change = f"test.{secrets.token_hex(4)}"
         self.key = f"after-commit|{secrets.token_hex(8)}"
         self.seen: list[tuple[bool, bool]] = []  # (in a transaction, the row committed)
+        self.subjects: list[frozenset[str]] = []  # what each run was given
         self.fails_with: Exception | None = None
 
-    async def action(self) -> None:
+    async def action(self, subjects: frozenset[str]) -> None:
+        self.subjects.append(subjects)
         in_transaction = self.engine.current_transaction.get() is not None
         self.seen.append((in_transaction, await self.row_is_there()))
         if self.fails_with is not None:
@@ -75,6 +77,21 @@ async def test_a_change_is_followed_up_once_after_the_outermost_transaction_comm
 
     assert seen_inside == []
     assert follow_ups.seen == [(False, True)]
+
+
+@pytest.mark.parametrize("opening", OPENINGS)
+async def test_the_follow_up_is_given_every_subject_the_transaction_made_the_change_to(
+    opening: str, follow_ups: FollowUps
+) -> None:
+    engine = follow_ups.engine
+    async with OPENINGS[opening](engine):
+        await follow_ups.write()
+        await changed(engine, follow_ups.change, "17")
+        await changed(engine, follow_ups.change, "all")
+        await changed(engine, follow_ups.change, "17")
+    await changed(engine, follow_ups.change)
+
+    assert follow_ups.subjects == [frozenset({"17", "all"}), frozenset({""})]
 
 
 @pytest.mark.parametrize("opening", OPENINGS)

@@ -109,6 +109,10 @@ def listed(html: str, reference: str) -> bool:
     return f'href="/staff/matters/{reference}"' in html
 
 
+def row_in(html: str, reference: str) -> str:
+    return html.split(f'href="/staff/matters/{reference}"')[1].split("</li>")[0]
+
+
 async def test_staff_see_their_outlets_matters_filtered_and_the_clock_in_words(
     office: Office, fixed_today: dt.date
 ) -> None:
@@ -301,3 +305,56 @@ async def test_a_long_queue_is_shown_a_page_at_a_time_with_a_link_to_the_next(
     assert 'href="/staff/matters?' not in second
     unreadable = (await office.staff.client.get(f"/staff/matters?type={OTHER_KIND}&after=x.y")).text
     assert {reference for reference in sent if listed(unreadable, reference)} == on_first
+
+
+async def test_the_queue_is_kept_for_its_outlet_and_shows_each_step_at_once_to_all_its_staff(
+    office: Office,
+) -> None:
+    """A queue page is rendered once for the outlet's staff and the supervisors (core/
+    view_cache.py) and forgotten by every transition and claim: a change made behind the app's
+    back (the database written directly) is not shown until one of those comes."""
+    first = await office.submitted()
+    staff_id = await account_id_of(office.staff)
+    outlets_queue = f"/staff/matters?outlet={office.outlet}"  # a supervisor's: all outlets'
+    assert listed((await office.staff.client.get("/staff/matters")).text, first)
+    assert listed((await office.supervisor.client.get(outlets_queue)).text, first)
+    await Matter.update({Matter.status: Status.approved}).where(Matter.reference == first)
+
+    behind_the_back = (await office.staff.client.get("/staff/matters")).text
+    assert "已批准" not in row_in(behind_the_back, first), "the kept page"
+    second = await office.submitted()
+    for person, queue in ((office.staff, "/staff/matters"), (office.supervisor, outlets_queue)):
+        page = (await person.client.get(queue)).text
+        assert listed(page, second) and "已批准" in row_in(page, first)
+
+    await Matter.update({Matter.status: Status.submitted}).where(Matter.reference == first)
+    await service.claim(second, staff_id)
+    row = row_in((await office.staff.client.get("/staff/matters")).text, second)
+    assert "由 测试用户 负责" in row
+    await service.act(first, await account_id_of(office.applicant), Action.withdraw)
+    assert not listed((await office.supervisor.client.get(outlets_queue)).text, first)
+    assert not listed((await office.staff.client.get("/staff/matters")).text, first)
+
+
+async def test_the_kept_queue_is_the_persons_language_and_the_page_or_its_list(
+    office: Office,
+) -> None:
+    reference = await office.submitted()
+    staff = office.staff.client
+    assert "尚无人负责" in (await staff.get("/staff/matters")).text
+    english = (await staff.get("/staff/matters", headers={"Accept-Language": "en"})).text
+    assert "Not taken on yet" in english and "尚无人负责" not in english
+    fragment = await staff.get(
+        "/staff/matters", headers={"HX-Request": "true", "HX-Request-Type": "partial"}
+    )
+    assert listed(fragment.text, reference) and 'id="type"' not in fragment.text
+    page = (await staff.get("/staff/matters")).text
+    assert listed(page, reference) and 'id="type"' in page and "<html" in page
+
+
+async def test_staff_of_another_outlet_are_not_shown_a_queue_kept_for_this_one(
+    office: Office,
+) -> None:
+    here = await office.submitted()
+    assert listed((await office.staff.client.get("/staff/matters")).text, here)
+    assert not listed((await office.other_staff.client.get("/staff/matters")).text, here)

@@ -1,0 +1,64 @@
+"""Parts of signed-in pages kept rendered, and forgotten when what they show changes.
+
+The page cache (page_cache.py) keeps whole pages for visitors without a session. A signed-in
+page carries what is that person's (the header, the CSRF token in its forms), but a part of it
+may be the same for many of them: the staff queue of one outlet, say, for every one of its
+staff in one language on one day. Such a part is kept here, rendered, under its subject's
+generation (`view`): the caller names the subject (an outlet) and a key holding everything
+else the part depends on; a write that changes what the subject's parts show forgets the
+subject's generation once it has committed (`forget`), one delete whatever parts were kept.
+
+The generation is read before the part's data is: a part rendered from data older than a
+forgetting is kept under a generation that is gone and never read. Parts live LIFETIME_SECONDS
+at most, which bounds what changes without a forgetting (a name, the calendar, kept a minute
+too). The store is the page cache's (files or Redis, shared by the workers); with Redis away a
+part is rendered each time and not kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+
+from markupsafe import Markup
+
+from backend.core.errors import OUTAGES
+from backend.core.stores import LocalFileStore, SharedRedisStore
+
+LIFETIME_SECONDS = 60
+GENERATION = "view-generation|"
+KEPT = "view|"
+
+
+class KeptViews:
+    def __init__(self, store: LocalFileStore | SharedRedisStore) -> None:
+        self.store = store
+
+    async def view(self, subject: str, key: str, render: Callable[[], Awaitable[str]]) -> Markup:
+        """The part `key` of `subject`, as kept, or rendered (and kept) when it is not."""
+        try:
+            generation = await self._generation_of(subject)
+            kept = await self.store.get(f"{KEPT}{subject}|{generation}|{key}")
+        except OUTAGES:
+            return Markup(await render())
+        if kept is not None:
+            return Markup(kept.decode())
+        html = await render()
+        with contextlib.suppress(*OUTAGES):  # not kept this time: rendered again next time
+            await self.store.set(
+                f"{KEPT}{subject}|{generation}|{key}", html, expires_in=LIFETIME_SECONDS
+            )
+        return Markup(html)
+
+    async def _generation_of(self, subject: str) -> str:
+        name = f"{GENERATION}{subject}"
+        generation = await self.store.get(name)
+        if generation is None:
+            generation = secrets.token_hex(8).encode()
+            await self.store.set(name, generation, expires_in=LIFETIME_SECONDS)
+        return generation.decode()
+
+    async def forget(self, subjects: Iterable[str]) -> None:
+        """Every part kept of these subjects is rendered afresh when next asked for."""
+        await self.store.delete_many([f"{GENERATION}{subject}" for subject in subjects])
