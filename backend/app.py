@@ -61,6 +61,7 @@ from backend.jobs.domain import DOMAIN as JOBS
 from backend.marks.domain import DOMAIN as MARKS
 from backend.matters import queue_shown
 from backend.matters.domain import DOMAIN as MATTERS
+from backend.notifications import service as notifications
 from backend.notifications.domain import DOMAIN as NOTIFICATIONS
 from backend.notifications.email import mail_sender_for
 from backend.notifications.push import PushSender, vapid_private_key
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     job_queue = job_queue_for(settings)  # the scale profile's, for `litestar iph worker`
     notifier = Notifier(auth.mail, push, job_queue)
+    database.when_committed(engine, notifications.RECORDED, notifier.deliver_recorded)
     # The jobs read the clock through `auth`, so a clock a test holds or moves there
     # (app.state.auth.clock; tests/browser/server_app.py) is theirs too.
     periodic_jobs = domains.periodic_jobs_of(

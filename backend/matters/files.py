@@ -11,10 +11,16 @@ from pathlib import Path
 
 import msgspec
 
+from backend.core.database import read_by_key
 from backend.matters import service
 from backend.matters.attachments import AttachmentFile, StoredAttachment, open_attachment
 from backend.matters.tables import MatterAttachment
 from backend.matters.workflow import Refusal, Status
+
+_ATTACHMENTS_OF_MATTER = (
+    "SELECT token, document_code, media_type, size, display_name"
+    f" FROM {MatterAttachment._meta.tablename} WHERE matter = {{}} ORDER BY id"
+)
 
 
 class AttachmentRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -62,12 +68,10 @@ async def attachments_of(reference: str, account_id: int) -> list[AttachmentRow]
 
 
 async def attachments_of_matter(matter: service.MatterView) -> list[AttachmentRow]:
-    """As attachments_of, for a matter its caller was given by service.matter_for."""
-    rows = (
-        await MatterAttachment.select()
-        .where(MatterAttachment.matter == matter.id)
-        .order_by(MatterAttachment.id)
-    )
+    """As attachments_of, for a matter its caller was given by service.matter_for. A read
+    bounded by the matter's index (a few files), so on SQLite at once on the event loop: 394
+    µs of a send through a read connection's thread, 14 µs so (bench/matters_parts.py)."""
+    rows = await read_by_key(MatterAttachment, _ATTACHMENTS_OF_MATTER, matter.id)
     latest = {row["document_code"]: row for row in rows}
     return [
         AttachmentRow(

@@ -182,13 +182,17 @@ class FilingController(Controller):
             if problems:
                 return await _render_review(request, matter, kind, problems, key, signed, 400)
         version = kind.current_commitment.version if signed else None
+        locale = notices.chosen_locale(current_account(request))
+
+        async def tell(moved: MatterView) -> bool:
+            return await notices.tell_applicant(request.app.state.notify, moved, locale=locale)
+
         try:
             if matter.status == Status.correction_requested:
-                await service.act(reference, matter.applicant_id, Action.resubmit)
-                repeated = False
+                await tell(await service.act(reference, matter.applicant_id, Action.resubmit))
             else:
-                _, repeated = await service.submit_matter(
-                    reference, matter.applicant_id, key, matter.answers, version
+                await service.submit_matter(
+                    reference, matter.applicant_id, key, matter.answers, version, tell=tell
                 )
         except KeyReused:
             return _sent_with_other_answers(reference)
@@ -196,12 +200,6 @@ class FilingController(Controller):
             raise HTTPException(status_code=400, detail="idempotency key") from error
         except service.ActionRefused:
             return Redirect(notices.matter_link(reference), status_code=303)  # sent before
-        if not repeated:
-            await notices.tell_applicant(
-                request.app.state.notify,
-                await service.matter_for(reference, await service.actor_of(matter.applicant_id)),
-                locale=notices.chosen_locale(current_account(request)),
-            )
         return Redirect(f"{notices.matter_link(reference)}?sent=1", status_code=303)
 
 

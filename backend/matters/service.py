@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -301,15 +302,18 @@ async def submit_matter(
     answers: dict[str, Any],
     commitment_version: str | None = None,
     now: dt.datetime | None = None,
+    tell: Callable[[MatterView], Awaitable[object]] | None = None,
 ) -> tuple[str, bool]:
     """Submit the draft with these answers under the Idempotency-Key `key`: (its reference,
-    whether this was a repeat). The same key with other answers raises idempotency.KeyReused."""
+    whether this was a repeat). The same key with other answers raises idempotency.KeyReused.
+    `tell(matter)`, the matter as sent, runs in the submission's transaction (the applicant's
+    inbox message: written with the matter or not at all, and not for a repeat)."""
     payload = {"matter": reference, "answers": answers, "commitment": commitment_version}
 
     actor = await actor_of(account_id)
 
     async def write() -> dict[str, str]:
-        await _apply(
+        sent = await _apply(
             reference,
             actor,
             Action.submit,
@@ -318,6 +322,8 @@ async def submit_matter(
             answers=answers,
             commitment_version=commitment_version,
         )
+        if tell is not None:
+            await tell(sent)
         return {"reference": reference}
 
     answer, repeated = await idempotency.once(
@@ -347,9 +353,9 @@ async def _apply(
     reason: Reason | None,
     now: dt.datetime | None,
     **changes: Any,
-) -> Transition:
+) -> MatterView:
     """Inside the caller's transaction: the workflow's transition stored with the matter's new
-    status (and `changes`), or ActionRefused / ChangedMeanwhile."""
+    status (and `changes`), or ActionRefused / ChangedMeanwhile. The matter as it now is."""
     at = now or dt.datetime.now(dt.UTC)
     matter = await matter_for(reference, actor)
     state = workflow.MatterState(
@@ -405,7 +411,16 @@ async def _apply(
             decided.to_status,
             decided.at,
         )
-    return decided
+    moved = {"status": decided.to_status, "history": (*matter.history, decided)}
+    if action == Action.submit:
+        moved |= {
+            "answers": changes.get("answers", matter.answers),
+            "commitment_version": changes.get("commitment_version"),
+            "submitted_at": decided.at,
+            "due_on": due.date,
+            "due_provisional": due.provisional,
+        }
+    return msgspec.structs.replace(matter, **moved)
 
 
 def _ends_a_service(transition: Transition) -> bool:

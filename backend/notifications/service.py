@@ -23,7 +23,7 @@ from piccolo.columns import Timestamptz
 from saq.job import TERMINAL_STATUSES
 
 from backend.auth.tables import Account
-from backend.core import i18n
+from backend.core import database, i18n
 from backend.core.database import write_transaction
 from backend.core.jobs import enqueue
 from backend.notifications.email import MailSender
@@ -46,6 +46,8 @@ EMAIL_JOB = "send-email"
 PUSH_JOB_TIMEOUT_SECONDS = 120
 # One SMTP conversation (its own timeout is 10 s a step).
 EMAIL_JOB_TIMEOUT_SECONDS = 60
+# The change an inbox entry written in a transaction makes: its sends follow the commit.
+RECORDED = "notifications.recorded"
 # Queued sends whose sending `finish_pushes()` may wait for; older ones are not waited for.
 MAX_WATCHED_SENDS = 1000
 
@@ -103,8 +105,24 @@ class Notifier:
         )
         if not written:  # this person had it already (or a parallel run wrote it first)
             return False
-        await self._send_opted_in(account_id, message.kind, written[0]["id"])
+        engine = InboxEntry._meta.db
+        wired = RECORDED in (getattr(engine, "committed_actions", None) or {})
+        if wired and engine.current_transaction.get() is not None:
+            # In the caller's transaction (a matter sent, say): sent once it has committed, so
+            # that no e-mail or push tells of what a rollback undid (`deliver_recorded`).
+            await database.changed(
+                engine, RECORDED, f"{account_id}|{message.kind}|{written[0]['id']}"
+            )
+        else:
+            await self._send_opted_in(account_id, message.kind, written[0]["id"])
         return True
+
+    async def deliver_recorded(self, entries: frozenset[str]) -> None:
+        """The e-mails and pushes of inbox entries written in a transaction that has committed
+        (wired by create_app: core/database.py `when_committed`)."""
+        for entry in entries:
+            account_id, kind, entry_id = entry.split("|")
+            await self._send_opted_in(int(account_id), kind, int(entry_id))
 
     async def _send_opted_in(self, account_id: int, kind: str, entry_id: int) -> None:
         preference = (

@@ -9,6 +9,7 @@ import pytest
 
 from backend.auth.service import ensure_account
 from backend.auth.tables import Account
+from backend.core.database import write_transaction
 from backend.notifications.email import SMTPMailSender
 from backend.notifications.service import Notifier, set_preferences
 from backend.notifications.tables import InboxEntry
@@ -62,3 +63,31 @@ async def test_a_send_the_server_refused_gives_its_claim_back_and_its_retry_send
     working = Notifier(SMTPMailSender(f"smtp://127.0.0.1:{SMTP_PORT}", "IP Handheld <t@x>"))
     assert await working.email_entry(entry.id)
     assert len(to(mailbox, email)) == 1
+
+
+class RolledBack(Exception):
+    pass
+
+
+async def test_an_entry_written_in_a_transaction_is_sent_once_it_commits_and_not_if_rolled_back(
+    client, app, mailbox: Mailbox
+) -> None:
+    """The app's notifier in a write transaction (a matter sent): the inbox entry is written
+    with the rest, its e-mail goes once the transaction has committed; rolled back, neither."""
+    notifier, engine = app.state.notify, InboxEntry._meta.db
+    account_id, email = await someone_who_wants_email()
+    async with write_transaction(engine):
+        assert await notifier.notify(account_id, status_message("已受理"))
+        await notifier.finish_pushes(timeout=5)
+        assert to(mailbox, email) == [], "not before the commit"
+    await notifier.finish_pushes(timeout=20)
+    [sent] = to(mailbox, email)
+    assert sent["Subject"] == "已受理"
+
+    with pytest.raises(RolledBack):
+        async with write_transaction(engine):
+            assert await notifier.notify(account_id, status_message("已驳回"))
+            raise RolledBack
+    await notifier.finish_pushes(timeout=5)
+    assert len(to(mailbox, email)) == 1
+    assert await InboxEntry.count().where(InboxEntry.account == account_id) == 1
