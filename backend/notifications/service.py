@@ -46,6 +46,10 @@ EMAIL_JOB = "send-email"
 PUSH_JOB_TIMEOUT_SECONDS = 120
 # One SMTP conversation (its own timeout is 10 s a step).
 EMAIL_JOB_TIMEOUT_SECONDS = 60
+_PREFERENCE = (
+    f"SELECT email, push FROM {NotificationPreference._meta.tablename}"
+    " WHERE account = {} AND kind = {} LIMIT 1"
+)
 # The change an inbox entry written in a transaction makes: its sends follow the commit.
 RECORDED = "notifications.recorded"
 # Queued sends whose sending `finish_pushes()` may wait for; older ones are not waited for.
@@ -125,24 +129,20 @@ class Notifier:
             await self._send_opted_in(int(account_id), kind, int(entry_id))
 
     async def _send_opted_in(self, account_id: int, kind: str, entry_id: int) -> None:
-        preference = (
-            await NotificationPreference.objects()
-            .where(
-                (NotificationPreference.account == account_id)
-                & (NotificationPreference.kind == kind)
-            )
-            .first()
-        )
-        if preference is None:
+        # By the account's index (a person has a row a kind): on SQLite at once on the event
+        # loop, where Piccolo's objects() through a read connection's thread cost a send ~6%.
+        rows = await database.read_by_key(NotificationPreference, _PREFERENCE, account_id, kind)
+        if not rows:
             return
-        if preference.push and self.push is not None:
+        preference = rows[0]
+        if preference["push"] and self.push is not None:
             if self.queue is None:
                 task = asyncio.create_task(self._push_in_background(entry_id))
                 self._pushes.add(task)
                 task.add_done_callback(self._pushes.discard)
             else:
                 await self._queue_send(PUSH_JOB, entry_id, PUSH_JOB_TIMEOUT_SECONDS)
-        if not preference.email:
+        if not preference["email"]:
             return
         if self.queue is not None:
             await self._queue_send(EMAIL_JOB, entry_id, EMAIL_JOB_TIMEOUT_SECONDS)
