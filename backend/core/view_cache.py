@@ -17,6 +17,7 @@ part is rendered each time and not kept.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
@@ -34,22 +35,40 @@ KEPT = "view|"
 class KeptViews:
     def __init__(self, store: LocalFileStore | SharedRedisStore) -> None:
         self.store = store
+        # The renders under way in this process, by the key they will be kept under.
+        self._rendering: dict[str, asyncio.Future[str | None]] = {}
 
     async def view(self, subject: str, key: str, render: Callable[[], Awaitable[str]]) -> Markup:
         """The part `key` of `subject`, as kept, or rendered (and kept) when it is not."""
         try:
             generation = await self._generation_of(subject)
-            kept = await self.store.get(f"{KEPT}{subject}|{generation}|{key}")
+            kept_as = f"{KEPT}{subject}|{generation}|{key}"
+            kept = await self.store.get(kept_as)
         except OUTAGES:
             return Markup(await render())
         if kept is not None:
             return Markup(kept.decode())
-        html = await render()
+        return Markup(await self._rendered_once(kept_as, render))
+
+    async def _rendered_once(self, kept_as: str, render: Callable[[], Awaitable[str]]) -> str:
+        """One render for all the requests that miss the part at once: when it expires under
+        load, the 32 requests in flight would otherwise each render it (~3 ms apiece for the
+        staff queue, ~100 ms for the last of them; bench/README.md). Should that render fail
+        (its client gone, say), each request waiting for it renders its own."""
+        under_way = self._rendering.get(kept_as)
+        if under_way is not None:
+            shared = await asyncio.shield(under_way)
+            return shared if shared is not None else await render()
+        rendering = self._rendering[kept_as] = asyncio.get_running_loop().create_future()
+        html = None
+        try:
+            html = await render()
+        finally:
+            del self._rendering[kept_as]
+            rendering.set_result(html)
         with contextlib.suppress(*OUTAGES):  # not kept this time: rendered again next time
-            await self.store.set(
-                f"{KEPT}{subject}|{generation}|{key}", html, expires_in=LIFETIME_SECONDS
-            )
-        return Markup(html)
+            await self.store.set(kept_as, html, expires_in=LIFETIME_SECONDS)
+        return html
 
     async def _generation_of(self, subject: str) -> str:
         name = f"{GENERATION}{subject}"

@@ -5,6 +5,7 @@ is rendered every time. In files and, with IPH_TEST_REDIS_URL, in Redis."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -87,3 +88,45 @@ async def test_with_redis_away_a_part_is_rendered_every_time() -> None:
     for _ in range(2):
         assert await away.view("outlet|1", "k", part) == "<p>shown</p>"
     assert part.count == 2
+
+
+async def test_requests_that_miss_a_part_at_once_wait_for_one_render(kept: KeptViews) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+    count = 0
+
+    async def slow() -> str:
+        nonlocal count
+        count += 1
+        started.set()
+        await release.wait()
+        return "<p>once</p>"
+
+    first = asyncio.create_task(kept.view("outlet|1", "k", slow))
+    await started.wait()
+    others = [asyncio.create_task(kept.view("outlet|1", "k", slow)) for _ in range(31)]
+    await asyncio.sleep(0.01)
+    release.set()
+
+    assert await asyncio.gather(first, *others) == ["<p>once</p>"] * 32
+    assert count == 1
+
+
+async def test_when_the_shared_render_fails_each_waiting_request_renders_its_own(
+    kept: KeptViews,
+) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def failing() -> str:
+        started.set()
+        await release.wait()
+        raise ConnectionResetError("the client went away")
+
+    first = asyncio.create_task(kept.view("outlet|1", "k", failing))
+    await started.wait()
+    waiting = asyncio.create_task(kept.view("outlet|1", "k", Renders("<p>own</p>")))
+    await asyncio.sleep(0.01)
+    release.set()
+
+    with pytest.raises(ConnectionResetError):
+        await first
+    assert await waiting == "<p>own</p>"
