@@ -25,7 +25,6 @@ from pathlib import Path
 
 import httpx
 
-from backend.core.scheduler import FIRST_RUN_AFTER_SECONDS
 from bench import run as bench
 from bench.engines import DEFAULT_POSTGRES_URL
 
@@ -38,9 +37,6 @@ BROWSER = {"Accept-Encoding": bench.BROWSER_ENCODING}
 CODE = re.compile(r"\b(\d{6})\b")
 # The options of bench/run.py's LoadPlan a profile's child process is given again.
 LOAD_OPTIONS = ("duration", "warmup", "connections", "max_wait", "retries")
-# The embedded app's periodic jobs run once this long after its start (core/scheduler.py), and
-# are done some seconds later: no load is measured before (bench/run.py `wait_for_quiet`).
-STARTUP_JOBS_SECONDS = FIRST_RUN_AFTER_SECONDS + 10
 
 
 def add_load_options(parser: argparse.ArgumentParser) -> None:
@@ -247,20 +243,15 @@ class Profile:
     def outbox(self) -> Path:
         return self.var_dir / "outbox"
 
-    def server(
-        self, name: str, target: str, startup_jobs_seconds: float = 0.0, **extra: str
-    ) -> bench.Server:
+    def server(self, name: str, target: str, **extra: str) -> bench.Server:
         log_dir = self.var_dir / "logs"
         log_dir.mkdir(exist_ok=True)
-        environment = bench.app_env(self.var_dir, **extra)
         return bench.Server(
-            name, target, environment, self.settings.plan, log_dir, startup_jobs_seconds
+            name, target, bench.app_env(self.var_dir, **extra), self.settings.plan, log_dir
         )
 
     def app_server(self) -> bench.Server:
-        # The scale profile's jobs run in the queue worker, not here; embedded, in the server.
-        jobs = 0.0 if self.engine == "postgresql" else STARTUP_JOBS_SECONDS
-        return self.server("app", "backend.app:app", jobs, **self.extra)
+        return self.server("app", "backend.app:app", **self.extra)
 
     def measure(self, server: bench.Server, target: str, path: str, **options) -> bench.Load:
         return bench.measure(

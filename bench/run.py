@@ -209,19 +209,9 @@ class Server:
     """One production-like uvicorn process: 1 worker, uvloop, httptools, no access log."""
 
     def __init__(
-        self,
-        name: str,
-        target: str,
-        env: dict[str, str],
-        plan: CpuPlan,
-        log_dir: Path,
-        startup_jobs_seconds: float = 0.0,
+        self, name: str, target: str, env: dict[str, str], plan: CpuPlan, log_dir: Path
     ) -> None:
         self.name = name
-        # How long after start the app's periodic jobs have made their first run (the embedded
-        # scheduler's, core/scheduler.py): no load is measured before (`wait_for_quiet`).
-        self.startup_jobs_seconds = startup_jobs_seconds
-        self.started_at = 0.0
         self.port = free_port()
         self.log_path = log_dir / f"server-{name}.log"
         factory = ["--factory"] if target.startswith("bench.variants:") else []
@@ -252,7 +242,6 @@ class Server:
             self.process = subprocess.Popen(
                 self.command, cwd=ROOT, env=self.env, stdout=log_file, stderr=subprocess.STDOUT
             )
-        self.started_at = time.monotonic()
         self._wait_until_up()
         return self
 
@@ -577,15 +566,8 @@ class CpuMeter:
 
 
 def wait_for_quiet(server: Server, max_wait: float) -> None:
-    """Start a load only once other processes leave the cores alone (or after max_wait), and
-    once the app's start-up run of its periodic jobs is over: each job runs once shortly after
-    start and then daily or hourly, so a 10-second load that met that run would put a moment of
-    the process's day in its p99 (a queue page's went 44 -> 104 ms, bench/README.md)."""
+    """Start a load only once other processes leave the cores alone (or after max_wait)."""
     assert server.process is not None
-    jobs_done = server.started_at + server.startup_jobs_seconds - time.monotonic()
-    if jobs_done > 0:
-        log(f"waiting {jobs_done:.0f} s for the app's start-up run of its periodic jobs")
-        time.sleep(jobs_done)
     deadline = time.monotonic() + max_wait
     warned = False
     while True:
