@@ -90,6 +90,31 @@ async def test_with_redis_away_a_part_is_rendered_every_time() -> None:
     assert part.count == 2
 
 
+def count_reads(kept: KeptViews) -> list[int]:
+    """A list whose length is the store reads answered from now on."""
+    answered: list[int] = []
+    read = kept.store.get
+
+    async def counted(*args, **kwargs):
+        value = await read(*args, **kwargs)
+        answered.append(1)
+        return value
+
+    kept.store.get = counted  # type: ignore[method-assign]
+    return answered
+
+
+async def every_read_done(answered: list[int], count: int) -> None:
+    """Until `count` reads were answered; then one turn of the loop, for the requests that read
+    them to reach the render under way (no await lies between)."""
+    for _ in range(1000):
+        if len(answered) >= count:
+            await asyncio.sleep(0)
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"only {len(answered)} of {count} reads answered")
+
+
 async def test_requests_that_miss_a_part_at_once_wait_for_one_render(kept: KeptViews) -> None:
     started, release = asyncio.Event(), asyncio.Event()
     count = 0
@@ -103,8 +128,9 @@ async def test_requests_that_miss_a_part_at_once_wait_for_one_render(kept: KeptV
 
     first = asyncio.create_task(kept.view("outlet|1", "k", slow))
     await started.wait()
+    reads = count_reads(kept)
     others = [asyncio.create_task(kept.view("outlet|1", "k", slow)) for _ in range(31)]
-    await asyncio.sleep(0.01)
+    await every_read_done(reads, 2 * 31)  # each: the generation and the part, missed
     release.set()
 
     assert await asyncio.gather(first, *others) == ["<p>once</p>"] * 32
@@ -123,8 +149,9 @@ async def test_when_the_shared_render_fails_each_waiting_request_renders_its_own
 
     first = asyncio.create_task(kept.view("outlet|1", "k", failing))
     await started.wait()
+    reads = count_reads(kept)
     waiting = asyncio.create_task(kept.view("outlet|1", "k", Renders("<p>own</p>")))
-    await asyncio.sleep(0.01)
+    await every_read_done(reads, 2)
     release.set()
 
     with pytest.raises(ConnectionResetError):
