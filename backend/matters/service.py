@@ -347,17 +347,7 @@ async def act(
     return await matter_for(reference, actor)
 
 
-_EVENT_INSERTED = (
-    "matter",
-    "action",
-    "from_status",
-    "to_status",
-    "actor_id",
-    "actor_role",
-    "reason_text",
-    "reason_missing",
-    "at",
-)
+_EVENT_INSERTED = ("matter", *_EVENT_COLUMNS)
 # A transition's two statements, raw (database.execute): a send's and a staff action's
 # transaction then builds no Piccolo query (bench/README.md "Signed-in POSTs").
 _INSERT_EVENT = (
