@@ -164,6 +164,18 @@ def front_door(
     return serve
 
 
+async def current_generation(
+    store: Store, name: str, expires_in: int | timedelta | None = None
+) -> str:
+    """The generation kept under `name`, or a new one when it is gone (forgotten, expired):
+    what is kept under a generation is forgotten all at once by deleting `name`."""
+    generation = await store.get(name)
+    if generation is None:
+        generation = secrets.token_hex(8).encode()
+        await store.set(name, generation, expires_in)
+    return generation.decode()
+
+
 class PageStore(Store):
     """The page cache's store as the front door and Litestar's response cache see it: it does
     not read a key that is never stored (signed-in and htmx views), nor one the front door has
@@ -194,11 +206,7 @@ class PageStore(Store):
         that is gone. (Made here, not by the writes: a file written costs ~130 µs of CPU, a
         key more in their delete nothing; bench/.)"""
         name = f"{GENERATION}{key.removeprefix(IN_GENERATION).split('|', 1)[0]}"
-        generation = await self.store.get(name)
-        if generation is None:
-            generation = secrets.token_hex(8).encode()
-            await self.store.set(name, generation)
-        return generation.decode()
+        return await current_generation(self.store, name)
 
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None):
         if key.startswith(IN_GENERATION):

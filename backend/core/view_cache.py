@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 from collections.abc import Awaitable, Callable, Iterable
 
 from markupsafe import Markup
 
 from backend.core.errors import OUTAGES
+from backend.core.page_cache import current_generation
 from backend.core.stores import LocalFileStore, SharedRedisStore
 
 LIFETIME_SECONDS = 60
@@ -41,7 +41,8 @@ class KeptViews:
     async def view(self, subject: str, key: str, render: Callable[[], Awaitable[str]]) -> Markup:
         """The part `key` of `subject`, as kept, or rendered (and kept) when it is not."""
         try:
-            generation = await self._generation_of(subject)
+            name = f"{GENERATION}{subject}"
+            generation = await current_generation(self.store, name, LIFETIME_SECONDS)
             kept_as = f"{KEPT}{subject}|{generation}|{key}"
             kept = await self.store.get(kept_as)
         except OUTAGES:
@@ -52,9 +53,9 @@ class KeptViews:
 
     async def _rendered_once(self, kept_as: str, render: Callable[[], Awaitable[str]]) -> str:
         """One render for all the requests that miss the part at once: when it expires under
-        load, the 32 requests in flight would otherwise each render it (~3 ms apiece for the
-        staff queue, ~100 ms for the last of them; bench/README.md). Should that render fail
-        (its client gone, say), each request waiting for it renders its own."""
+        load, the 32 requests in flight would otherwise each render it (the staff queue
+        uncached is ~2.8 ms in bench/matters_parts.py: ~90 ms for the last, reckoned). Should
+        that render fail (its client gone, say), each request waiting for it renders its own."""
         under_way = self._rendering.get(kept_as)
         if under_way is not None:
             shared = await asyncio.shield(under_way)
@@ -69,14 +70,6 @@ class KeptViews:
         with contextlib.suppress(*OUTAGES):  # not kept this time: rendered again next time
             await self.store.set(kept_as, html, expires_in=LIFETIME_SECONDS)
         return html
-
-    async def _generation_of(self, subject: str) -> str:
-        name = f"{GENERATION}{subject}"
-        generation = await self.store.get(name)
-        if generation is None:
-            generation = secrets.token_hex(8).encode()
-            await self.store.set(name, generation, expires_in=LIFETIME_SECONDS)
-        return generation.decode()
 
     async def forget(self, subjects: Iterable[str]) -> None:
         """Every part kept of these subjects is rendered afresh when next asked for."""

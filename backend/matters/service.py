@@ -384,22 +384,21 @@ async def _apply(
     decided = workflow.apply(state, action, actor, reason, at)
     if isinstance(decided, Refusal):
         raise ActionRefused(decided)
-    values: dict[str, Any] = {"status": str(decided.to_status), "updated_at": decided.at}
-    if "answers" in changes:
-        values["answers"] = msgspec.json.encode(changes["answers"]).decode()
-    if "commitment_version" in changes:
-        values["commitment_version"] = changes["commitment_version"]
+    # The matter's fields the transition changes, as the view holds them; stored as below.
+    moved: dict[str, Any] = {"status": decided.to_status}
+    moved |= {name: changes[name] for name in ("answers", "commitment_version") if name in changes}
     if action == Action.submit:
         due = working_days.add_working_days(
             decided.at.date(),
             matter_type(matter.type_code).promised.working_days,
             await working_days.load_calendar(),
         )
-        values |= {
+        moved |= {
             "submitted_at": decided.at,
             "due_on": due.date,
             "due_provisional": due.provisional,
         }
+    values = {name: _stored(value) for name, value in moved.items()} | {"updated_at": decided.at}
     updated = await execute(
         Matter, _update_of(tuple(values)), *values.values(), matter.id, str(matter.status)
     )
@@ -429,16 +428,14 @@ async def _apply(
             decided.to_status,
             decided.at,
         )
-    moved = {"status": decided.to_status, "history": (*matter.history, decided)}
-    if action == Action.submit:
-        moved |= {
-            "answers": changes.get("answers", matter.answers),
-            "commitment_version": changes.get("commitment_version"),
-            "submitted_at": decided.at,
-            "due_on": due.date,
-            "due_provisional": due.provisional,
-        }
-    return msgspec.structs.replace(matter, **moved)
+    return msgspec.structs.replace(matter, history=(*matter.history, decided), **moved)
+
+
+def _stored(value: Any) -> Any:
+    """A view's field as its column holds it: the answers as JSON, a status as its text."""
+    if isinstance(value, dict):
+        return msgspec.json.encode(value).decode()
+    return str(value) if isinstance(value, Status) else value
 
 
 def _ends_a_service(transition: Transition) -> bool:
