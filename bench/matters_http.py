@@ -67,7 +67,6 @@ from bench.http_app import (  # noqa: E402
 from bench.matters import BATCH, KIND, fill  # noqa: E402
 
 BENCH_DATABASE = "iph_bench_matters_http"
-LOAD_SECONDS = 30
 QUEUE = "/staff/matters"
 # What tests/matters/test_filing.py files: a change of address of a patent held by an enterprise.
 PATENT_BODY = "201710601862"
@@ -355,13 +354,10 @@ def markdown(figures: dict[str, dict], info: dict[str, str], args: argparse.Name
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    http_app.add_load_options(parser)
+    http_app.add_load_options(parser, seconds=http_app.BUDGET_LOAD_SECONDS)
     parser.add_argument("--matters", type=int, default=100_000)
     parser.add_argument("--drafts", type=int, default=60_000, help="drafts for wrk to send")
     parser.add_argument("--applicants", type=int, default=8, help="who the drafts are spread over")
-    # 30 s a load: wrk's 32 connections are let in one an event-loop round at its start
-    # (docs/decisions/shell-and-performance.md), a 10 s run's p99 is partly that start.
-    parser.set_defaults(duration=LOAD_SECONDS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_profile(args)))

@@ -65,7 +65,6 @@ FRAGMENT = {**BROWSER, "HX-Request": "true", "HX-Request-Type": "partial"}
 SENT = "/sent?grade="  # in the Location of an accepted rating's 303
 FLOOR = "/preferences/elder-mode"
 FLOOR_NEXT = "/my/reviews?floor=1"  # the Location of the floor's 303
-LOAD_SECONDS = 30
 FLOOR_LINES = "floor.tsv"  # in the profile's var dir, beside the ratings' lines
 HIDDEN = re.compile(r'<input type="hidden" name="(idempotency_key|for_account)" value="([^"]*)"')
 # The options a profile's child process is given again (with the loads').
@@ -343,12 +342,10 @@ def markdown(figures: dict[str, dict], info: dict[str, str], args: argparse.Name
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    http_app.add_load_options(parser)
+    http_app.add_load_options(parser, seconds=http_app.BUDGET_LOAD_SECONDS)
     parser.add_argument("--reviews", type=int, default=100_000)
     parser.add_argument("--ratings", type=int, default=60_000, help="matters for wrk to rate")
     parser.add_argument("--reviewers", type=int, default=8, help="whose matters they are")
-    # 30 s a load, as bench/matters_http.py measures (its LOAD_SECONDS says why).
-    parser.set_defaults(duration=LOAD_SECONDS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_profile(args)))

@@ -585,12 +585,11 @@ def wait_for_quiet(server: Server, max_wait: float) -> None:
 
 
 def wait_for_drain(server: Server, most: float = 3.0) -> None:
-    """Let the server finish the warm-up's requests that were in flight when its wrk stopped
-    before the run's wrk opens its connections. Under load uvloop takes in new connections one
-    an event-loop round: opened all at once while the server was still busy, the run's 32 were
-    let in over ~0.5 s, and their first requests (0.3% of a queue page's run) waited up to 530
-    ms in the kernel before the app saw them (tcpdump; the app's and uvicorn's own timing of
-    each request stayed under 60 ms): a p99 of 97-154 ms for pages served at p98 30 ms."""
+    """Let the server finish the warm-up's requests still in flight when its wrk stopped
+    before the run's wrk opens its connections: uvloop lets new connections in one an
+    event-loop round, and rounds made long by those leftovers kept the run's first requests
+    waiting in the kernel (docs/decisions/shell-and-performance.md "New connections under
+    load")."""
     assert server.process is not None
     deadline = time.monotonic() + most
     used = process_cpu_seconds(server.process.pid)

@@ -258,17 +258,16 @@ async def test_a_rating_made_offline_is_kept_and_sent_once_when_back_online(
 async def test_a_rating_kept_offline_is_sent_by_the_next_page_after_a_reload_made_offline(
     browser: Browser, private_server: LiveServer
 ) -> None:
-    live_server = private_server
-    reviewer = await enrolled(live_server)
-    reference = await a_completed_matter(live_server, reviewer, await an_outlet(live_server))
-    async with opened(browser, live_server, reviewer) as page:
+    reviewer = await enrolled(private_server)
+    reference = await a_completed_matter(private_server, reviewer, await an_outlet(private_server))
+    async with opened(browser, private_server, reviewer) as page:
         # The server is gone as well while the phone has no signal: the emulation alone let a
         # rating through once in a parallel CI run (SECURITY.md gotcha 8), and a server that is
         # not there stores nothing whatever the browser does.
-        await rate_offline(page, reference, gone=live_server)
+        await rate_offline(page, reference, gone=private_server)
         with pytest.raises(Error, match="ERR_INTERNET_DISCONNECTED"):
             await page.reload()  # no signal: the browser's own error page
-        assert reviews_of(live_server, reference) == []
+        assert reviews_of(private_server, reference) == []
         # Chromium reloads its own error page by itself, again and again (its network state is
         # not the emulated one), and once online would send the rating from there before the
         # test's next page: the person closes that tab and opens another on the same phone.
@@ -276,12 +275,12 @@ async def test_a_rating_kept_offline_is_sent_by_the_next_page_after_a_reload_mad
         await page.close()
         page = await phone.new_page()
 
-        live_server.start()
+        private_server.start()
         await go_online(page)
         await page.goto("/my/reviews")  # app.js brings reviews.js: a rating is waiting
 
         await expect(page.locator("#review-offline")).to_have_text(SENT)
-        assert reviews_of(live_server, reference) == [(4, reviewer.id)]
+        assert reviews_of(private_server, reference) == [(4, reviewer.id)]
         await expect_outbox_emptied(page)
         await page.reload()
         await expect(page.locator("section[id^=review-] h2")).to_have_text(["满意"])
