@@ -7,7 +7,8 @@ write, so that the key's unique index decides between concurrent submissions: th
 row until it commits, the others wait on it (PostgreSQL's index, SQLite's write lock), then find
 it and get the first answer. The claim is one `INSERT … ON CONFLICT DO NOTHING RETURNING` (it
 answers whether the key was free: the look-up and the insert in one statement), and the answer is
-written into the claimed row by its id; a repeat reads the first answer in the same transaction.
+written into the claimed row by its id (or with the claim, when the caller knows it before the
+write); a repeat reads the first answer in the same transaction.
 The same key with another payload is refused (422), never run. There is no "in progress" answer
 to give: the claim and the write commit together or not at all. Records live `KEPT_FOR` (longer
 than any plausible offline period), then `forget_old` drops them.
@@ -54,16 +55,23 @@ async def once(
     key: str,
     payload: Any,
     write: Callable[[], Awaitable[Any]],
+    known_answer: Any = None,
 ) -> tuple[Any, bool]:
     """(the answer, whether it is a repeat). `write` runs at most once per (scope, owner, key),
     inside this transaction; its answer (msgspec-encodable) is stored and given to every repeat.
-    Raises KeyReused for the same key with another payload."""
+    Raises KeyReused for the same key with another payload. `known_answer`: the answer, when the
+    caller knows it before writing (a matter's reference): stored with the claim, one statement
+    less, and `write`'s own answer not used."""
     natural_key = f"{scope}|{owner}|{check_key(key)}"
     fingerprint = fingerprint_of(payload)
+    answer_now = _PENDING if known_answer is None else msgspec.json.encode(known_answer).decode()
     async with write_transaction(IdempotencyRecord._meta.db):
         claimed = await execute(
-            IdempotencyRecord, _CLAIM, natural_key, fingerprint, _PENDING, dt.datetime.now(dt.UTC)
+            IdempotencyRecord, _CLAIM, natural_key, fingerprint, answer_now, dt.datetime.now(dt.UTC)
         )
+        if claimed and known_answer is not None:
+            await write()
+            return known_answer, False
         if claimed:
             answer = await write()
             await execute(

@@ -38,7 +38,7 @@ from backend.matters.attachments import (
 )
 from backend.matters.catalogue import Localised, Matter, QuestionGroup, catalogue
 from backend.matters.service import MatterNotFound, MatterView
-from backend.matters.workflow import Action, Status
+from backend.matters.workflow import Action, Actor, Status
 
 EDITABLE = (Status.draft, Status.correction_requested)
 REFUSALS = {
@@ -68,14 +68,22 @@ def refusal_message(refusal: Refusal) -> str:
 
 
 async def _own_matter(request: Request, reference: str) -> tuple[MatterView, Matter]:
+    matter, kind, _ = await _own_matter_and_actor(request, reference)
+    return matter, kind
+
+
+async def _own_matter_and_actor(
+    request: Request, reference: str
+) -> tuple[MatterView, Matter, Actor]:
     account = current_account(request)
+    actor = await service.actor_of(account.id)
     try:
-        matter = await service.matter_for(reference, await service.actor_of(account.id))
+        matter = await service.matter_for(reference, actor)
     except MatterNotFound as error:
         raise NotFoundException from error
     if matter.applicant_id != account.id:  # staff reading it: their console, not these pages
         raise NotFoundException
-    return matter, catalogue().get(matter.type_code)
+    return matter, catalogue().get(matter.type_code), actor
 
 
 async def _bound_records(request: Request, field_kind: str) -> list[Any]:
@@ -170,7 +178,7 @@ class FilingController(Controller):
         form = await request.form()
         if refused := _made_by_someone_else(request, form):
             return refused
-        matter, kind = await _own_matter(request, reference)
+        matter, kind, actor = await _own_matter_and_actor(request, reference)
         key = str(form.get("idempotency_key") or "")
         signed = (
             kind.current_commitment is not None
@@ -192,7 +200,13 @@ class FilingController(Controller):
                 await tell(await service.act(reference, matter.applicant_id, Action.resubmit))
             else:
                 await service.submit_matter(
-                    reference, matter.applicant_id, key, matter.answers, version, tell=tell
+                    reference,
+                    matter.applicant_id,
+                    key,
+                    matter.answers,
+                    version,
+                    tell=tell,
+                    as_read=(matter, actor),
                 )
         except KeyReused:
             return _sent_with_other_answers(reference)

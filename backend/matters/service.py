@@ -304,31 +304,39 @@ async def submit_matter(
     commitment_version: str | None = None,
     now: dt.datetime | None = None,
     tell: Callable[[MatterView], Awaitable[object]] | None = None,
+    as_read: tuple[MatterView, Actor] | None = None,
 ) -> tuple[str, bool]:
     """Submit the draft with these answers under the Idempotency-Key `key`: (its reference,
     whether this was a repeat). The same key with other answers raises idempotency.KeyReused.
     `tell(matter)`, the matter as sent, runs in the submission's transaction (the applicant's
-    inbox message: written with the matter or not at all, and not for a repeat)."""
+    inbox message: written with the matter or not at all, and not for a repeat). `as_read`: the
+    matter and the person as the caller read them just now (the send's route), not read again:
+    a draft has no history to change meanwhile, and the update stores nothing unless the matter
+    is a draft still (ChangedMeanwhile)."""
     payload = {"matter": reference, "answers": answers, "commitment": commitment_version}
+    matter, actor = as_read or (None, await actor_of(account_id))
 
-    actor = await actor_of(account_id)
-
-    async def write() -> dict[str, str]:
+    async def write() -> None:
         sent = await _apply(
             reference,
             actor,
             Action.submit,
             None,
             now,
+            as_read=matter,
             answers=answers,
             commitment_version=commitment_version,
         )
         if tell is not None:
             await tell(sent)
-        return {"reference": reference}
 
     answer, repeated = await idempotency.once(
-        SUBMISSION_SCOPE, f"account:{account_id}", key, payload, write
+        SUBMISSION_SCOPE,
+        f"account:{account_id}",
+        key,
+        payload,
+        write,
+        known_answer={"reference": reference},
     )
     return answer["reference"], repeated
 
@@ -372,12 +380,14 @@ async def _apply(
     action: Action,
     reason: Reason | None,
     now: dt.datetime | None,
+    as_read: MatterView | None = None,
     **changes: Any,
 ) -> MatterView:
     """Inside the caller's transaction: the workflow's transition stored with the matter's new
-    status (and `changes`), or ActionRefused / ChangedMeanwhile. The matter as it now is."""
+    status (and `changes`), or ActionRefused / ChangedMeanwhile. The matter as it now is.
+    `as_read`: the matter as read by the caller for `actor` (submit_matter's)."""
     at = now or dt.datetime.now(dt.UTC)
-    matter = await matter_for(reference, actor)
+    matter = as_read or await matter_for(reference, actor)
     state = workflow.MatterState(
         applicant_id=matter.applicant_id, outlet_id=matter.outlet_id, history=matter.history
     )

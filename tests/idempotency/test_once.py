@@ -92,6 +92,33 @@ async def test_a_failing_write_leaves_neither_the_write_nor_the_key() -> None:
     assert not repeated and calls == [name]
 
 
+async def test_an_answer_known_up_front_is_the_one_every_repeat_gets() -> None:
+    key, name, calls = secrets.token_urlsafe(16), f"测试网点{secrets.token_hex(4)}", []
+    known = {"reference": name}
+    answers = await asyncio.gather(
+        *(
+            service.once(
+                "test", "account:1", key, {}, an_outlet_write(name, calls), known_answer=known
+            )
+            for _ in range(5)
+        )
+    )
+    assert calls == [name] and await outlets_named(name) == 1
+    assert [answer for answer, _ in answers] == [known] * 5
+    assert sorted(repeated for _, repeated in answers) == [False] + [True] * 4
+
+
+async def test_a_failing_write_with_a_known_answer_leaves_no_key() -> None:
+    key = secrets.token_urlsafe(16)
+
+    async def refused() -> None:
+        raise RuntimeError("the business rule refused it")
+
+    with pytest.raises(RuntimeError):
+        await service.once("test", "account:1", key, {}, refused, known_answer={"reference": "x"})
+    assert not await IdempotencyRecord.exists().where(IdempotencyRecord.natural_key.like(f"%{key}"))
+
+
 @pytest.mark.parametrize("key", ["", "x" * 101, "键", "a\nb"])
 def test_a_key_that_is_not_one_is_refused(key: str) -> None:
     with pytest.raises(service.InvalidKey):
