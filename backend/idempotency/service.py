@@ -56,12 +56,15 @@ async def once(
     payload: Any,
     write: Callable[[], Awaitable[Any]],
     known_answer: Any = None,
+    then: Callable[[], Awaitable[object]] | None = None,
 ) -> tuple[Any, bool]:
     """(the answer, whether it is a repeat). `write` runs at most once per (scope, owner, key),
     inside this transaction; its answer (msgspec-encodable) is stored and given to every repeat.
     Raises KeyReused for the same key with another payload. `known_answer`: the answer, when the
     caller knows it before writing (a matter's reference): stored with the claim, one statement
-    less, and `write`'s own answer not used."""
+    less, and `write`'s own answer not used. `then`: the rest of the write, run with it (once,
+    in this transaction) after the answer is stored: rows many submissions share (counters) are
+    then locked for the commit only (PostgreSQL holds a row's lock until the commit)."""
     natural_key = f"{scope}|{owner}|{check_key(key)}"
     fingerprint = fingerprint_of(payload)
     answer_now = _PENDING if known_answer is None else msgspec.json.encode(known_answer).decode()
@@ -69,19 +72,25 @@ async def once(
         claimed = await execute(
             IdempotencyRecord, _CLAIM, natural_key, fingerprint, answer_now, dt.datetime.now(dt.UTC)
         )
-        if claimed and known_answer is not None:
-            await write()
-            return known_answer, False
         if claimed:
-            answer = await write()
-            await execute(
-                IdempotencyRecord, _ANSWER, msgspec.json.encode(answer).decode(), claimed[0]["id"]
-            )
+            answer = await _answered(claimed[0]["id"], write, known_answer)
+            if then is not None:
+                await then()
             return answer, False
         # Taken: by a submission that committed before this transaction began (on PostgreSQL the
         # claim waited for it to end), so its answer is there to read.
         (stored,) = await IdempotencyRecord.raw(_STORED, natural_key)
     return _repeat(stored, fingerprint), True
+
+
+async def _answered(record_id: int, write: Callable[[], Awaitable[Any]], known_answer: Any) -> Any:
+    """The write done and its answer stored in the claimed record (with the claim, if known)."""
+    if known_answer is not None:
+        await write()
+        return known_answer
+    answer = await write()
+    await execute(IdempotencyRecord, _ANSWER, msgspec.json.encode(answer).decode(), record_id)
+    return answer
 
 
 _TABLE = IdempotencyRecord._meta.tablename

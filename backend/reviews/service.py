@@ -310,8 +310,11 @@ async def submit_review(
     at = _now(now)
     payload = {"token": token, "form": msgspec.to_builtins(form)}
     owner = f"account:{account_id}" if account_id else f"anonymous:{token}"
+    grade = rules.grade_of(form.level)
+    tallied: tuple[tuple[Any, ...], bool] | None = None  # the tally's place, whether a new event
 
     async def write() -> dict[str, int]:
+        nonlocal tallied
         # A second review of the event, however it got here, meets review.event's uniqueness.
         rated = target or await target_of(token, account_id, at)
         new_event = rated.event_id is None
@@ -319,18 +322,24 @@ async def submit_review(
             await _event_of_rating(rated, at) if new_event else (rated.event_id, rated.month)
         )
         review_id = await _store_review(event_id, rated, account_id, form, at)
-        grade = rules.grade_of(form.level)
         if grade == Grade.bad:
             await _open_case(review_id, at, clocks)
-        place = (month, rated.outlet_id, rated.channel, rated.matter_code)
-        await tallies.rated(place, grade, new_event)
-        # Last, so that a counter shared by many (an address) is locked for the commit only; in
-        # this transaction, so that SQLite commits (and syncs) once, not three times.
-        await limits.check_all(limited)
+        tallied = ((month, rated.outlet_id, rated.channel, rated.matter_code), new_event)
         return {"review": review_id}
 
+    async def count() -> None:
+        # Rows many ratings share (a tally, an address's counter), after the answer is stored:
+        # locked for the commit only (bench/README.md "Reviews over HTTP", session 14); in this
+        # transaction, so that SQLite commits (and syncs) once, not three times.
+        assert tallied is not None  # once() runs it after write()
+        place, new_event = tallied
+        await tallies.rated(place, grade, new_event)
+        await limits.check_all(limited)
+
     try:
-        answer, repeated = await idempotency.once(SUBMISSION_SCOPE, owner, key, payload, write)
+        answer, repeated = await idempotency.once(
+            SUBMISSION_SCOPE, owner, key, payload, write, then=count
+        )
     except (asyncpg.UniqueViolationError, sqlite3.IntegrityError):
         # Another submission for this event (another tab, another key) committed first.
         raise AlreadyRated(await _review_of_token(token)) from None

@@ -119,6 +119,30 @@ async def test_a_failing_write_with_a_known_answer_leaves_no_key() -> None:
     assert not await IdempotencyRecord.exists().where(IdempotencyRecord.natural_key.like(f"%{key}"))
 
 
+async def test_the_rest_of_a_write_runs_once_after_it_and_fails_with_it() -> None:
+    key, name, calls = secrets.token_urlsafe(16), f"测试网点{secrets.token_hex(4)}", []
+
+    async def then() -> None:
+        calls.append("then")
+
+    for _ in range(2):
+        await service.once("test", "account:1", key, {}, an_outlet_write(name, calls), then=then)
+    assert calls == [name, "then"]
+
+    other_key, other_name = secrets.token_urlsafe(16), f"测试网点{secrets.token_hex(4)}"
+
+    async def refused() -> None:
+        raise RuntimeError("over the limit")
+
+    with pytest.raises(RuntimeError):
+        await service.once(
+            "test", "account:1", other_key, {}, an_outlet_write(other_name, []), then=refused
+        )
+    assert await outlets_named(other_name) == 0
+    natural_key = IdempotencyRecord.natural_key.like(f"%{other_key}")
+    assert not await IdempotencyRecord.exists().where(natural_key)
+
+
 @pytest.mark.parametrize("key", ["", "x" * 101, "键", "a\nb"])
 def test_a_key_that_is_not_one_is_refused(key: str) -> None:
     with pytest.raises(service.InvalidKey):
