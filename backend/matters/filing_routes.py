@@ -212,8 +212,9 @@ class FilingController(Controller):
             return _sent_with_other_answers(reference)
         except InvalidKey as error:
             raise HTTPException(status_code=400, detail="idempotency key") from error
-        except service.ActionRefused:
-            return Redirect(notices.matter_link(reference), status_code=303)  # sent before
+        except (service.ActionRefused, service.ChangedMeanwhile):
+            # Sent before, or by another tab with its own key while this one was on its way.
+            return Redirect(notices.matter_link(reference), status_code=303)
         return Redirect(f"{notices.matter_link(reference)}?sent=1", status_code=303)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 
@@ -10,7 +11,7 @@ import pytest
 from PIL import Image
 
 from backend.inquiries.numbers import check_character
-from backend.matters.tables import Matter, MatterAttachment
+from backend.matters.tables import Matter, MatterAttachment, MatterEvent
 from backend.matters.workflow import Status
 from backend.notifications.tables import InboxEntry
 from backend.outlets.tables import Outlet
@@ -228,6 +229,30 @@ async def test_sending_twice_with_one_key_makes_one_matter_and_the_same_answer(
     assert other.status_code == 422
     listed = (await applicant.client.get("/my/matters")).text
     assert reference in listed and ("已提交" in listed or "Sent" in listed or "已发送" in listed)
+
+
+@pytest.mark.profiles
+async def test_two_tabs_sending_one_draft_with_their_own_keys_make_one_matter(
+    applicant: Person,
+) -> None:
+    reference = await filed_to_review(applicant)
+    page = f"/my/matters/{reference}/review"
+    keys = [key_of((await applicant.client.get(page)).text) for _ in range(2)]
+    answers = await asyncio.gather(
+        *(
+            applicant.post_form(
+                f"/my/matters/{reference}/send", {"idempotency_key": key, "commitment": "2026-1"}
+            )
+            for key in keys
+        )
+    )
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert all(
+        str(answer.url).split("?")[0].endswith(f"/my/matters/{reference}") for answer in answers
+    )
+    row = await Matter.select(Matter.id, Matter.status).where(Matter.reference == reference).first()
+    assert row["status"] == Status.submitted
+    assert await MatterEvent.count().where(MatterEvent.matter == row["id"]) == 1
 
 
 async def test_extra_form_fields_do_not_change_status_applicant_or_outlet(
