@@ -38,6 +38,7 @@ REQUEST_STATEMENT_SECONDS = 5.0
 # Giving a connection back waits for the cancel of a statement that timed out; a frozen server
 # never confirms it, and the connection is dropped after this instead (asyncpg waits for ever).
 RELEASE_SECONDS = 1.0
+POOL_SIZE = 10  # PostgreSQL connections per process
 # Read connections per process (EmbeddedEngine). Two serve no more requests than one (the
 # Python around each read is the cost), but a slow read then holds up no other: with one, a
 # 200 ms read held every short read behind it for 190 ms; with two, 4 ms
@@ -472,7 +473,7 @@ class ScaleTransaction(PostgresTransaction):
 
     async def get_connection(self) -> asyncpg.Connection:
         if self.engine.pool:
-            return await self.engine.pool.acquire(timeout=POOL_WAIT_SECONDS)
+            return await self.engine.take_connection()
         return await self.engine.get_new_connection()
 
     async def __aexit__(self, exception_type, exception, traceback) -> bool:
@@ -487,7 +488,7 @@ class ScaleTransaction(PostgresTransaction):
         finally:
             self.engine.current_transaction.reset(self.context)
             if self.engine.pool:
-                await self.engine.pool.release(self.connection, timeout=RELEASE_SECONDS)
+                await self.engine.give_back(self.connection)
             else:
                 await self.connection.close()
         await _announce(self)
@@ -504,12 +505,43 @@ class ScaleTransaction(PostgresTransaction):
 
 
 class ScaleEngine(PostgresEngine):
-    """Piccolo's PostgresEngine with a bounded wait for a pooled connection and transactions
-    that give their connection back whatever happens (ScaleTransaction)."""
+    """Piccolo's PostgresEngine with a bounded wait for a pooled connection, taken in turn, and
+    transactions that give their connection back whatever happens (ScaleTransaction).
+
+    asyncpg's pool hands a connection given back to the first waiter by waking it, and a
+    request that asks in the meantime takes it first: the one woken finds none and queues again
+    at the back. With more requests in flight than connections (32 to 10 in bench/), some
+    waited several times over: an outlet page's p99 was 96 ms at p50 24 ms. In front of the
+    pool, an asyncio.Semaphore of its size, first come first served, lets a request ask the pool
+    only when a connection is free for it: p99 35 ms at p50 30 ms (bench/README.md "Reviews over
+    HTTP", session 14)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.committed_actions: dict[str, list[Action]] = {}
+        self._turns: asyncio.Semaphore | None = None
+
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        await super().start_connection_pool(**kwargs)
+        self._turns = asyncio.Semaphore(kwargs.get("max_size", POOL_SIZE))
+
+    async def take_connection(self) -> asyncpg.Connection:
+        """A pooled connection, in the order asked, within POOL_WAIT_SECONDS."""
+        assert self.pool is not None and self._turns is not None
+        async with asyncio.timeout(POOL_WAIT_SECONDS):
+            await self._turns.acquire()
+        try:
+            return await self.pool.acquire(timeout=POOL_WAIT_SECONDS)
+        except BaseException:
+            self._turns.release()
+            raise
+
+    async def give_back(self, connection: asyncpg.Connection) -> None:
+        assert self.pool is not None and self._turns is not None
+        try:
+            await self.pool.release(connection, timeout=RELEASE_SECONDS)
+        finally:
+            self._turns.release()
 
     def transaction(self, allow_nested: bool = True) -> ScaleTransaction:
         return ScaleTransaction(engine=self, allow_nested=allow_nested)
@@ -521,11 +553,11 @@ class ScaleEngine(PostgresEngine):
     async def _run_in_pool(self, query: str, args: list[Any] | None = None):
         if not self.pool:
             raise ValueError("A pool isn't currently running.")
-        connection = await self.pool.acquire(timeout=POOL_WAIT_SECONDS)
+        connection = await self.take_connection()
         try:
             return await connection.fetch(query, *(args or []))
         finally:
-            await self.pool.release(connection, timeout=RELEASE_SECONDS)
+            await self.give_back(connection)
 
 
 def engine_for(settings: Settings) -> Engine:
@@ -564,7 +596,7 @@ async def open_engine(engine: Engine, statement_seconds: float | None = None) ->
         if isinstance(engine, PostgresEngine):
             await engine.start_connection_pool(
                 min_size=0,
-                max_size=10,
+                max_size=POOL_SIZE,
                 reset=_session_state_is_never_changed,
                 command_timeout=statement_seconds,
             )

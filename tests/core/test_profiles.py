@@ -15,8 +15,9 @@ from litestar.stores.redis import RedisStore
 from backend.auth.service import ensure_account
 from backend.auth.tables import Account
 from backend.core.compression import compression_config
+from backend.core.database import ScaleEngine
 from backend.demo import DEMO_ACCOUNTS, load_demo_data
-from tests.conftest import PROFILE, VAR_DIR, serve
+from tests.conftest import PROFILE, TEST_POSTGRES_URL, VAR_DIR, serve
 
 pytestmark = pytest.mark.profiles
 
@@ -97,6 +98,39 @@ async def test_the_pool_takes_a_connection_back_with_a_rollback_and_no_session_r
         for _ in range(engine.pool.get_size() + 1):  # whichever connection comes next
             rows = await engine.run_ddl("SELECT to_regclass('left_open') IS NULL AS gone")
             assert [dict(row) for row in rows] == [{"gone": True}]
+
+
+@pytest.mark.skipif(PROFILE != "postgresql+redis", reason="the PostgreSQL pool only")
+async def test_pooled_connections_go_to_requests_in_the_order_they_asked() -> None:
+    """asyncpg's pool wakes the first waiter when a connection comes back, and a request that
+    asks in between takes it first (the waiter then queues again at the back); the engine's
+    turns keep the order asked."""
+    engine = ScaleEngine(config={"dsn": TEST_POSTGRES_URL})
+    await engine.start_connection_pool(min_size=0, max_size=1)
+    order: list[str] = []
+
+    async def asks(name: str) -> None:
+        connection = await engine.take_connection()
+        order.append(name)
+        await asyncio.sleep(0.01)
+        await engine.give_back(connection)
+
+    async def asks_the_moment_it_is_back() -> None:
+        while engine.pool._queue.qsize() == 0:  # asyncpg's free connections
+            await asyncio.sleep(0)
+        await asks("asked the moment it was back")
+
+    try:
+        held = await engine.take_connection()
+        waiting = [asyncio.create_task(asks(f"waiting {number}")) for number in range(3)]
+        await asyncio.sleep(0.05)  # all three wait
+        eager = asyncio.create_task(asks_the_moment_it_is_back())
+        await asyncio.sleep(0.01)
+        await engine.give_back(held)
+        await asyncio.gather(*waiting, eager)
+    finally:
+        await engine.close_connection_pool()
+    assert order == ["waiting 0", "waiting 1", "waiting 2", "asked the moment it was back"]
 
 
 async def test_rate_limit_answers_429_with_retry_after_and_a_readable_page(
