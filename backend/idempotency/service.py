@@ -73,7 +73,12 @@ async def once(
             IdempotencyRecord, _CLAIM, natural_key, fingerprint, answer_now, dt.datetime.now(dt.UTC)
         )
         if claimed:
-            answer = await _answered(claimed[0]["id"], write, known_answer)
+            answer = await write()
+            if known_answer is None:
+                encoded = msgspec.json.encode(answer).decode()
+                await execute(IdempotencyRecord, _ANSWER, encoded, claimed[0]["id"])
+            else:
+                answer = known_answer
             if then is not None:
                 await then()
             return answer, False
@@ -81,16 +86,6 @@ async def once(
         # claim waited for it to end), so its answer is there to read.
         (stored,) = await IdempotencyRecord.raw(_STORED, natural_key)
     return _repeat(stored, fingerprint), True
-
-
-async def _answered(record_id: int, write: Callable[[], Awaitable[Any]], known_answer: Any) -> Any:
-    """The write done and its answer stored in the claimed record (with the claim, if known)."""
-    if known_answer is not None:
-        await write()
-        return known_answer
-    answer = await write()
-    await execute(IdempotencyRecord, _ANSWER, msgspec.json.encode(answer).decode(), record_id)
-    return answer
 
 
 _TABLE = IdempotencyRecord._meta.tablename
