@@ -22,6 +22,7 @@ from piccolo.table import Table
 from backend.core.database import (
     STATEMENTS_ON_THE_LOOP,
     VALUES_ON_THE_LOOP,
+    CommitGroupFailed,
     EmbeddedEngine,
     _compile,
     close_engine,
@@ -353,7 +354,8 @@ def test_each_thread_reads_by_key_on_a_connection_of_its_own(tmp_path: Path) -> 
     assert engine._key_reader_connections == []
 
 
-# Writes in this process: one kept connection, one writer at a time (database.WriterTransaction).
+# Writes in this process: one kept connection, one writer at a time, the writers queued together
+# committed together (database.WriterTransaction).
 
 
 async def test_writes_in_this_process_share_one_kept_connection(
@@ -401,6 +403,116 @@ async def test_a_failed_write_leaves_the_connection_clean_for_the_next_writer(
     await Note.insert(Note(text="kept", position=2))
     assert not engine._writer.connection.in_transaction
     assert await Note.select(Note.text).output(as_list=True) == ["kept"]
+
+
+def _committed_positions(path: str) -> list[int]:
+    """The notes' positions as another connection sees them: what is committed."""
+    with closing(sqlite3.connect(path)) as connection:
+        rows = connection.execute("SELECT position FROM note ORDER BY position").fetchall()
+    return [position for (position,) in rows]
+
+
+async def _write_note(engine: EmbeddedEngine, position: int, then: str = "") -> None:
+    """A write transaction that yields inside (others queue behind it meanwhile), making the
+    note `position`, then running the statement `then`, if any."""
+    async with write_transaction(engine):
+        await Note.insert(Note(text=f"note {position}", position=position))
+        await asyncio.sleep(0.01)
+        if then:
+            await Note.raw(then)
+
+
+async def test_writers_queued_together_share_one_commit_and_each_is_committed_when_it_returns(
+    engine: EmbeddedEngine,
+) -> None:
+    commits = engine._writer.commits if engine._writer else 0
+    seen_on_return: dict[int, list[int]] = {}
+
+    async def write(position: int) -> None:
+        await _write_note(engine, position)
+        seen_on_return[position] = _committed_positions(engine.path)
+
+    await asyncio.gather(*(write(position) for position in range(32)))
+    assert all(position in seen for position, seen in seen_on_return.items())
+    assert _committed_positions(engine.path) == list(range(32))
+    assert engine._writer.commits - commits == 1  # the first writer's turn again: one COMMIT
+
+
+async def test_a_writer_that_fails_in_a_group_undoes_only_its_own_writes(
+    engine: EmbeddedEngine,
+) -> None:
+    results = await asyncio.gather(
+        _write_note(engine, 1),
+        _write_note(engine, 2, then="INSERT INTO no_such_table VALUES (1)"),
+        _write_note(engine, 3),
+        return_exceptions=True,
+    )
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], sqlite3.OperationalError)
+    assert _committed_positions(engine.path) == [1, 3]
+    assert not engine._writer.connection.in_transaction
+
+
+async def test_a_commit_that_fails_fails_every_writer_of_its_group_and_stores_nothing(
+    engine: EmbeddedEngine,
+) -> None:
+    """A foreign key checked at COMMIT (DEFERRABLE INITIALLY DEFERRED) makes the COMMIT fail,
+    as a full disk would."""
+    await engine.run_ddl("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    await engine.run_ddl(
+        "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) "
+        "DEFERRABLE INITIALLY DEFERRED)"
+    )
+    results = await asyncio.gather(
+        _write_note(engine, 1),
+        _write_note(engine, 2, then="INSERT INTO child (parent_id) VALUES (99)"),
+        return_exceptions=True,
+    )
+    assert all(isinstance(result, CommitGroupFailed) for result in results)
+    assert _committed_positions(engine.path) == []
+    await _write_note(engine, 3)  # the next writer starts afresh
+    assert _committed_positions(engine.path) == [3]
+
+
+async def test_a_writer_whose_statement_rolls_back_the_whole_transaction_fails_its_group(
+    engine: EmbeddedEngine,
+) -> None:
+    """RAISE(ROLLBACK) in a trigger ends the SQLite transaction, as a full disk mid-statement
+    does: the group's other writes are gone with it, so none of its writers may say stored."""
+    await engine.run_ddl("CREATE TABLE refusing (id INTEGER)")
+    await engine.run_ddl(
+        "CREATE TRIGGER refuse BEFORE INSERT ON refusing "
+        "BEGIN SELECT RAISE(ROLLBACK, 'refused'); END"
+    )
+    results = await asyncio.gather(
+        _write_note(engine, 1),
+        _write_note(engine, 2, then="INSERT INTO refusing VALUES (1)"),
+        _write_note(engine, 3),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], CommitGroupFailed)
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert results[2] is None  # it began a transaction of its own after the rollback
+    assert _committed_positions(engine.path) == [3]
+
+
+async def test_a_writer_cancelled_in_its_transaction_leaves_nothing_open(
+    engine: EmbeddedEngine,
+) -> None:
+    async def write_and_wait() -> None:
+        async with write_transaction(engine):
+            await Note.insert(Note(text="cancelled", position=1))
+            await asyncio.sleep(10)
+
+    writing = asyncio.create_task(write_and_wait())
+    others = asyncio.gather(_write_note(engine, 2), _write_note(engine, 3))
+    await asyncio.sleep(0.05)
+    writing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writing
+    await others
+    assert _committed_positions(engine.path) == [2, 3]
+    assert not engine._writer.connection.in_transaction
 
 
 async def test_a_write_on_another_event_loop_opens_a_connection_of_its_own(
