@@ -108,8 +108,10 @@ async def test_a_query_no_record_holds_finds_nothing(
     )
     # The record holds every pair of "aba" ("ab" and "ba") but not "aba" itself.
     assert record_terms(f"{a}{b}{a}", "") <= record_terms(f"{a}{b}{c}{b}{a}", "")
-    assert await found(client, f"{a}{b}{a}") == []
-    assert await found(client, f"{c}{a}") == []  # a pair no record holds
+    # Not `== []`: the other tests' records share the database (on PostgreSQL, one for the
+    # whole run), and a random title among them may hold the pair (a CI run met one).
+    assert number not in await found(client, f"{a}{b}{a}")
+    assert number not in await found(client, f"{c}{a}")  # a pair this record does not hold
     assert await found(client, "\ua000") == []  # a character no record holds (Yi syllable)
     assert number in await found(client, f"{c}{b}{a}")
 
