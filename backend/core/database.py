@@ -129,15 +129,15 @@ class _Writer:
             return
         self.group = None
         connection = self.connection
+        assert connection is not None  # a group is opened on it
         try:
-            assert connection is not None
             if connection.in_transaction:
                 await connection.execute("COMMIT")
                 self.commits += 1
         except BaseException as error:
             group.failure = error
             with contextlib.suppress(Exception):
-                if connection is not None and _is_open(connection) and connection.in_transaction:
+                if _is_open(connection) and connection.in_transaction:
                     await connection.rollback()
             if not isinstance(error, Exception):
                 raise
@@ -155,8 +155,9 @@ class WriterTransaction(SQLiteTransaction):
     at SQLite's lock, through the busy timeout.
 
     Each COMMIT waits for the disk's sync (synchronous=FULL: nothing a person was told is
-    stored may be lost in a power cut) and costs a hop to the connection's thread: ~0.3 ms of
-    CPU a send (bench/README.md "Session 15"). So a transaction runs inside the SQLite
+    stored may be lost in a power cut) and costs a hop to the connection's thread; the sync
+    alone was ~0.38 ms of CPU a send (what synchronous=NORMAL saved, bench/README.md "Session
+    15"). So a transaction runs inside the SQLite
     transaction the writers before it opened, as a SAVEPOINT of its own, and on success queues
     for the lock again; whichever transaction of the group takes the lock first then finds the
     group open and COMMITs it, the writers that arrived meanwhile having run theirs in it. Each
@@ -252,7 +253,6 @@ class WriterTransaction(SQLiteTransaction):
                 # Shielded: a cancelled request still closes its group for the others.
                 await asyncio.shield(self._writer_closes(group))
         if exception is not None:
-            self._rolled_back = True
             return False
         if group is not None and group.failure is not None:
             raise CommitGroupFailed(f"not stored: {group.failure}") from group.failure

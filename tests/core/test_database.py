@@ -433,6 +433,7 @@ async def test_writers_queued_together_share_one_commit_and_each_is_committed_wh
         seen_on_return[position] = _committed_positions(engine.path)
 
     await asyncio.gather(*(write(position) for position in range(32)))
+    assert sorted(seen_on_return) == list(range(32))
     assert all(position in seen for position, seen in seen_on_return.items())
     assert _committed_positions(engine.path) == list(range(32))
     assert engine._writer.commits - commits == 1  # the first writer's turn again: one COMMIT
