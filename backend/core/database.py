@@ -516,7 +516,8 @@ class EmbeddedEngine(SQLiteEngine):
 
 async def read_by_key(table: type[Table], sql: str, *args: Any) -> list[dict[str, Any]]:
     """The rows of `sql`, a read by a unique key (a record by its number) whose cost is
-    bounded by an index: on SQLite run at once (`EmbeddedEngine.read_by_key_now`), anywhere
+    bounded by an index: on SQLite run at once (`EmbeddedEngine.read_by_key_now`), on
+    PostgreSQL compiled once and sent straight to a connection (`ScaleEngine.fetch`), anywhere
     else as `table.raw(sql, *args)`. `sql` takes its arguments as `{}`, like `raw`."""
     engine = table._meta.db
     if isinstance(engine, EmbeddedEngine) and engine.current_transaction.get() is None:
@@ -525,6 +526,11 @@ async def read_by_key(table: type[Table], sql: str, *args: Any) -> list[dict[str
         rows = engine.read_by_key_now(query, values)
         if rows is not None:
             return rows
+    if isinstance(engine, ScaleEngine) and engine.pool:
+        # Piccolo's Query and QueryString around a read by key were a fifth of a send's time
+        # in the worker (bench/README.md "Matters over HTTP", session 17).
+        query, used = _compiled_template(sql, len(args), engine.engine_type)
+        return [dict(row) for row in await engine.fetch(query, list(args[:used]))]
     return await table.raw(sql, *args)
 
 
@@ -576,7 +582,7 @@ class ScaleTransaction(PostgresTransaction):
         finally:
             self.engine.current_transaction.reset(self.context)
             if self.engine.pool:
-                await self.engine.give_back(self.connection)
+                await self.engine.give_back(self.connection, keep=exception is None)
             else:
                 await self.connection.close()
         await _announce(self)
@@ -602,32 +608,60 @@ class ScaleEngine(PostgresEngine):
     waited several times over: an outlet page's p99 was 96 ms at p50 24 ms. In front of the
     pool, an asyncio.Semaphore of its size, first come first served, lets a request ask the pool
     only when a connection is free for it: p99 38.9 ms at p50 33.6 ms (bench/README.md "Reviews
-    over HTTP", session 14)."""
+    over HTTP", session 14).
+
+    A connection whose use ended cleanly (its statement answered, its transaction committed)
+    is kept here, not given back to asyncpg's pool: taking it from the pool and giving it back
+    there costs ~30 µs of CPU a use (a timeout, a task, a timer), and a matter's send makes six
+    uses. One that failed goes back to the pool, which waits for a cancelled statement, rolls
+    back or drops it; one the server ended is found released (asyncpg detaches it) and the pool
+    connects again."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.committed_actions: dict[str, list[Action]] = {}
         self._turns: asyncio.Semaphore | None = None
+        self._kept: list[asyncpg.Connection] = []  # taken from the pool, free, no turn held
 
     async def start_connection_pool(self, **kwargs: Any) -> None:
         await super().start_connection_pool(**kwargs)
         self._turns = asyncio.Semaphore(self.pool.get_max_size())
 
+    async def close_connection_pool(self) -> None:
+        kept, self._kept = self._kept, []
+        for connection in kept:
+            await self.pool.release(connection, timeout=RELEASE_SECONDS)
+        await super().close_connection_pool()
+
     async def take_connection(self) -> asyncpg.Connection:
         """A pooled connection, in the order asked, within POOL_WAIT_SECONDS in all."""
         assert self.pool is not None and self._turns is not None
-        async with asyncio.timeout(POOL_WAIT_SECONDS):
-            await self._turns.acquire()
-            try:
+        deadline = asyncio.get_running_loop().time() + POOL_WAIT_SECONDS
+        if self._turns.locked():
+            async with asyncio.timeout_at(deadline):
+                await self._turns.acquire()
+        else:
+            await self._turns.acquire()  # free, and nobody waiting: taken without a wait
+        try:
+            while self._kept:
+                connection = self._kept.pop()
+                if _is_free(connection):
+                    return connection
+                await self.pool.release(connection, timeout=RELEASE_SECONDS)
+            async with asyncio.timeout_at(deadline):
                 return await self.pool.acquire()
-            except BaseException:
-                self._turns.release()
-                raise
+        except BaseException:
+            self._turns.release()
+            raise
 
-    async def give_back(self, connection: asyncpg.Connection) -> None:
+    async def give_back(self, connection: asyncpg.Connection, keep: bool = False) -> None:
+        """`keep`: the connection's use ended cleanly, and it is kept for the next."""
         assert self.pool is not None and self._turns is not None
         try:
-            await self.pool.release(connection, timeout=RELEASE_SECONDS)
+            if keep and _is_free(connection):
+                self._kept.append(connection)
+            else:
+                await self.pool.release(connection, timeout=RELEASE_SECONDS)
         finally:
             self._turns.release()
 
@@ -638,14 +672,32 @@ class ScaleEngine(PostgresEngine):
         _compile(querystring, self.engine_type)
         return await super().run_querystring(querystring, in_pool=in_pool)
 
+    async def fetch(self, query: str, values: list[Any]) -> list[asyncpg.Record]:
+        """The rows of a compiled statement, in the transaction under way if there is one."""
+        transaction = self.current_transaction.get()
+        if transaction is not None:
+            return await transaction.connection.fetch(query, *values)
+        return await self._run_in_pool(query, values)
+
     async def _run_in_pool(self, query: str, args: list[Any] | None = None):
         if not self.pool:
             raise ValueError("A pool isn't currently running.")
         connection = await self.take_connection()
+        answered = False
         try:
-            return await connection.fetch(query, *(args or []))
+            rows = await connection.fetch(query, *(args or []))
+            answered = True
+            return rows
         finally:
-            await self.give_back(connection)
+            await self.give_back(connection, keep=answered)
+
+
+def _is_free(connection: asyncpg.Connection) -> bool:
+    """Open, with no transaction left open: fit for the next use as it is."""
+    try:
+        return not connection.is_closed() and not connection.is_in_transaction()
+    except asyncpg.InterfaceError:  # the server ended it, and asyncpg released it to the pool
+        return False
 
 
 def engine_for(settings: Settings) -> Engine:

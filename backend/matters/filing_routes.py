@@ -39,6 +39,7 @@ from backend.matters.attachments import (
 from backend.matters.catalogue import Localised, Matter, QuestionGroup, catalogue
 from backend.matters.service import MatterNotFound, MatterView
 from backend.matters.workflow import Action, Actor, Status
+from backend.outlets.staff import actor_for
 
 EDITABLE = (Status.draft, Status.correction_requested)
 REFUSALS = {
@@ -76,7 +77,7 @@ async def _own_matter_and_actor(
     request: Request, reference: str
 ) -> tuple[MatterView, Matter, Actor]:
     account = current_account(request)
-    actor = await service.actor_of(account.id)
+    actor = await actor_for(account)
     try:
         matter = await service.matter_for(reference, actor)
     except MatterNotFound as error:

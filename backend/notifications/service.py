@@ -46,17 +46,26 @@ EMAIL_JOB = "send-email"
 PUSH_JOB_TIMEOUT_SECONDS = 120
 # One SMTP conversation (its own timeout is 10 s a step).
 EMAIL_JOB_TIMEOUT_SECONDS = 60
-_PREFERENCE = (
-    f"SELECT email, push FROM {NotificationPreference._meta.tablename}"
-    " WHERE account = {} AND kind = {} LIMIT 1"
-)
+
+
+def _chosen(channel: str) -> str:
+    """The person's choice of `channel` for the kind, as a column of the entry's insert."""
+    return (
+        f"(SELECT {channel} FROM {NotificationPreference._meta.tablename}"
+        f" WHERE account = {{}} AND kind = {{}} LIMIT 1) AS {channel}"
+    )
+
+
 # Raw (database.execute), as a send's other statements in its transaction are: Piccolo's insert
-# of the entry was a fifth of a send's handler in py-spy's samples under wrk.
+# of the entry was a fifth of a send's handler in py-spy's samples under wrk. The person's
+# choice of channels for the kind comes back with the entry's id: reading it after the commit
+# was a round trip more (bench/README.md "Matters over HTTP", session 17).
 _INSERT_ENTRY = (
     f"INSERT INTO {InboxEntry._meta.tablename}"
     " (account, kind, title, body, link, dedupe_key, created_at)"
     " VALUES ({}, {}, {}, {}, {}, {}, {})"
-    " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+    " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, "
+    + ", ".join(_chosen(channel) for channel in ("email", "push"))
 )
 # The change an inbox entry written in a transaction makes: its sends follow the commit.
 RECORDED = "notifications.recorded"
@@ -77,6 +86,25 @@ async def locale_of(account_id: int) -> str:
     """The language to tell this person in: the one they chose, else the default."""
     row = await Account.select(Account.chosen_locale).where(Account.id == account_id).first()
     return (row and row["chosen_locale"]) or i18n.DEFAULT_LOCALE
+
+
+@dataclass(frozen=True)
+class Channels:
+    """An inbox entry written, and whether its person chose e-mail and push for its kind (no
+    choice stored: neither)."""
+
+    entry_id: int
+    email: bool
+    push: bool
+
+    def as_subject(self) -> str:
+        """The entry as the change RECORDED is said of (`database.changed`)."""
+        return f"{self.entry_id}|{int(self.email)}|{int(self.push)}"
+
+    @classmethod
+    def of_subject(cls, subject: str) -> Channels:
+        entry_id, email, push = subject.split("|")
+        return cls(int(entry_id), email == "1", push == "1")
 
 
 class Notifier:
@@ -112,52 +140,46 @@ class Notifier:
             message.link[:300],
             key,
             datetime.now(UTC),
+            *(account_id, message.kind) * 2,
         )
         if not written:  # this person had it already (or a parallel run wrote it first)
             return False
+        entry = written[0]
+        chosen = Channels(entry["id"], bool(entry["email"]), bool(entry["push"]))
         engine = InboxEntry._meta.db
         wired = RECORDED in (getattr(engine, "committed_actions", None) or {})
         if wired and engine.current_transaction.get() is not None:
             # In the caller's transaction (a matter sent, say): sent once it has committed, so
             # that no e-mail or push tells of what a rollback undid (`deliver_recorded`).
-            await database.changed(
-                engine, RECORDED, f"{account_id}|{message.kind}|{written[0]['id']}"
-            )
+            await database.changed(engine, RECORDED, chosen.as_subject())
         else:
-            await self._send_opted_in(account_id, message.kind, written[0]["id"])
+            await self._send(chosen)
         return True
 
     async def deliver_recorded(self, entries: frozenset[str]) -> None:
         """The e-mails and pushes of inbox entries written in a transaction that has committed
         (wired by create_app: core/database.py `when_committed`)."""
         for entry in entries:
-            account_id, kind, entry_id = entry.split("|")
-            await self._send_opted_in(int(account_id), kind, int(entry_id))
+            await self._send(Channels.of_subject(entry))
 
-    async def _send_opted_in(self, account_id: int, kind: str, entry_id: int) -> None:
-        # By the account's index (a person has a row a kind): on SQLite at once on the event
-        # loop, not through a read connection's thread (this function, with Piccolo's
-        # objects() here, was 5.9% of a send's py-spy samples under wrk).
-        rows = await database.read_by_key(NotificationPreference, _PREFERENCE, account_id, kind)
-        if not rows:
-            return
-        preference = rows[0]
-        if preference["push"] and self.push is not None:
+    async def _send(self, chosen: Channels) -> None:
+        """The entry's push and e-mail, each if the person chose it for the entry's kind."""
+        if chosen.push and self.push is not None:
             if self.queue is None:
-                task = asyncio.create_task(self._push_in_background(entry_id))
+                task = asyncio.create_task(self._push_in_background(chosen.entry_id))
                 self._pushes.add(task)
                 task.add_done_callback(self._pushes.discard)
             else:
-                await self._queue_send(PUSH_JOB, entry_id, PUSH_JOB_TIMEOUT_SECONDS)
-        if not preference["email"]:
+                await self._queue_send(PUSH_JOB, chosen.entry_id, PUSH_JOB_TIMEOUT_SECONDS)
+        if not chosen.email:
             return
         if self.queue is not None:
-            await self._queue_send(EMAIL_JOB, entry_id, EMAIL_JOB_TIMEOUT_SECONDS)
+            await self._queue_send(EMAIL_JOB, chosen.entry_id, EMAIL_JOB_TIMEOUT_SECONDS)
             return
         try:
-            await self.email_entry(entry_id)
+            await self.email_entry(chosen.entry_id)
         except Exception:  # the inbox already has it; e-mail is best effort
-            logger.exception("e-mail of inbox entry %s failed", entry_id)
+            logger.exception("e-mail of inbox entry %s failed", chosen.entry_id)
 
     async def _queue_send(self, job_name: str, entry_id: int, timeout: float) -> None:
         try:
