@@ -527,10 +527,9 @@ async def read_by_key(table: type[Table], sql: str, *args: Any) -> list[dict[str
         if rows is not None:
             return rows
     if isinstance(engine, ScaleEngine) and engine.pool:
-        # Piccolo's Query and QueryString around a read by key were a fifth of a send's time
+        # Piccolo's Query and QueryString around the reads were ~19% of a send's py-spy samples
         # in the worker (bench/README.md "Matters over HTTP", session 17).
-        query, used = _compiled_template(sql, len(args), engine.engine_type)
-        return [dict(row) for row in await engine.fetch(query, list(args[:used]))]
+        return await engine.fetch(sql, args)
     return await table.raw(sql, *args)
 
 
@@ -546,8 +545,7 @@ async def execute(table: type[Table], sql: str, *args: Any) -> list[dict[str, An
         query, used = _compiled_template(sql, len(args), "sqlite")
         return await transaction.run(query, list(args[:used]))
     if isinstance(transaction, ScaleTransaction):
-        query, used = _compiled_template(sql, len(args), "postgres")
-        return [dict(row) for row in await transaction.connection.fetch(query, *args[:used])]
+        return await transaction.engine.fetch(sql, args)
     return await table.raw(sql, *args)
 
 
@@ -612,10 +610,10 @@ class ScaleEngine(PostgresEngine):
 
     A connection whose use ended cleanly (its statement answered, its transaction committed)
     is kept here, not given back to asyncpg's pool: taking it from the pool and giving it back
-    there costs ~30 µs of CPU a use (a timeout, a task, a timer), and a matter's send makes six
-    uses. One that failed goes back to the pool, which waits for a cancelled statement, rolls
-    back or drops it; one the server ended is found released (asyncpg detaches it) and the pool
-    connects again."""
+    there cost ~30 µs of CPU a use (a timeout, a task, a timer; session 16), and a matter's
+    send made six uses. One that failed goes back to the pool, which waits for a cancelled
+    statement, rolls back or drops it; one the server ended is found released (asyncpg
+    detaches it) and the pool connects again."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -672,12 +670,17 @@ class ScaleEngine(PostgresEngine):
         _compile(querystring, self.engine_type)
         return await super().run_querystring(querystring, in_pool=in_pool)
 
-    async def fetch(self, query: str, values: list[Any]) -> list[asyncpg.Record]:
-        """The rows of a compiled statement, in the transaction under way if there is one."""
+    async def fetch(self, sql: str, args: tuple[Any, ...]) -> list[dict[str, Any]]:
+        """The rows of `sql` (its arguments as `{}`, like `raw`), compiled once and sent
+        straight to the connection of the transaction under way, or to a pooled one."""
+        query, used = _compiled_template(sql, len(args), self.engine_type)
+        values = args[:used]
         transaction = self.current_transaction.get()
         if transaction is not None:
-            return await transaction.connection.fetch(query, *values)
-        return await self._run_in_pool(query, values)
+            rows = await transaction.connection.fetch(query, *values)
+        else:
+            rows = await self._run_in_pool(query, list(values))
+        return [dict(row) for row in rows]
 
     async def _run_in_pool(self, query: str, args: list[Any] | None = None):
         if not self.pool:

@@ -103,8 +103,9 @@ async def test_the_pool_takes_a_connection_back_with_a_rollback_and_no_session_r
 
 @pytest.mark.skipif(PROFILE != "postgresql+redis", reason="the PostgreSQL pool only")
 async def test_a_connection_kept_between_uses_is_replaced_once_the_server_ended_it() -> None:
-    """The engine keeps a connection whose use ended cleanly for the next use, and hands one
-    that failed back to the pool; one the server ended while it was kept is not handed out."""
+    """The engine keeps a connection whose use ended cleanly for the next use (not in asyncpg's
+    pool), never hands out one the server ended while it was kept, and gives one whose use
+    failed back to the pool."""
     engine = ScaleEngine(config={"dsn": TEST_POSTGRES_URL})
     await engine.start_connection_pool(min_size=0, max_size=2)
     admin = await asyncpg.connect(TEST_POSTGRES_URL)
@@ -112,13 +113,19 @@ async def test_a_connection_kept_between_uses_is_replaced_once_the_server_ended_
         first = await engine.run_ddl("SELECT pg_backend_pid() AS pid")
         again = await engine.run_ddl("SELECT pg_backend_pid() AS pid")
         assert again[0]["pid"] == first[0]["pid"]  # kept, and the same one taken next
+        assert engine.pool.get_idle_size() == 0  # kept by the engine, not back in the pool
+        await admin.execute("SELECT pg_terminate_backend($1)", first[0]["pid"])
+        async with asyncio.timeout(5):
+            while await admin.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = $1", first[0]["pid"]
+            ):
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # the closed socket's end reaches the client's event loop
+        after = await engine.run_ddl("SELECT pg_backend_pid() AS pid")
+        assert after[0]["pid"] != first[0]["pid"]
         with pytest.raises(asyncpg.DivisionByZeroError):
             await engine.run_ddl("SELECT 1 / 0")
         assert engine.pool.get_idle_size() == 1  # the failed use's went back to the pool
-        await admin.execute("SELECT pg_terminate_backend($1)", first[0]["pid"])
-        await asyncio.sleep(0.2)  # the server's goodbye reaches the client
-        after = await engine.run_ddl("SELECT pg_backend_pid() AS pid")
-        assert after[0]["pid"] != first[0]["pid"]
     finally:
         await admin.close()
         await asyncio.wait_for(engine.close_connection_pool(), 5)
